@@ -1,0 +1,529 @@
+"""Models: subsystems, a Hamiltonian H_S with symbolic parameters, and reservoirs.
+
+A model is read from a TOML file (format in the README) or built in Python with
+:func:`model_from_dict`.  Every parameter is a real, positive SymPy symbol created
+here once, with its role:
+
+``frequency``  a fast system frequency (omega_S),
+``slow``       an internal coupling that sets the slow time scale (the paper's Omega),
+``rate``       a system-reservoir rate (gamma),
+``temperature`` a reservoir temperature.
+
+Operator expressions: ``sx(q) sy(q) sz(q) sp(q) sm(q)`` on a two-level subsystem
+(the first level is the upper one: sz = |upper><upper| - |lower><lower|,
+sp = |upper><lower|), ``ketbra(q, 'a', 'b')`` and ``proj(q, 'a')`` on any
+subsystem, ``id(q)``; numbers and parameter expressions.  A product of operators is
+the operator product; a number added to an operator means that number times the
+identity.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import sympy as sp
+from sympy.parsing.sympy_parser import (
+    auto_number,
+    convert_xor,
+    parse_expr,
+    rationalize,
+)
+from sympy.printing.defaults import Printable
+
+from .errors import CgsymError
+from .operators import ImmutableMatrix, dagger, embed, is_zero_matrix, ketbra_matrix, product_labels
+from .symbols import OMEGA, RESERVED_NAMES
+
+ROLES = ("frequency", "slow", "rate", "temperature")
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A model parameter: its name, SymPy symbol (real, positive) and role."""
+
+    name: str
+    symbol: sp.Symbol
+    role: str
+
+
+@dataclass(frozen=True)
+class Subsystem:
+    name: str
+    levels: tuple[str, ...]
+
+    @property
+    def dim(self) -> int:
+        return len(self.levels)
+
+
+@dataclass(frozen=True)
+class Reservoir:
+    """A thermal bosonic reservoir p coupled through X_p (paper Eq. 86).
+
+    ``rate`` is gamma_p(omega) = 2 pi g_p(omega)^2, an expression of ``OMEGA``
+    (the transition frequency, > 0) and the parameters.
+    """
+
+    name: str
+    coupling: ImmutableMatrix
+    temperature: sp.Expr
+    rate: sp.Expr
+    coupling_text: str
+    rate_text: str
+
+
+@dataclass(frozen=True)
+class Model(Printable):
+    """A finite-dimensional system and its reservoirs.  Immutable."""
+
+    name: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    subsystems: tuple[Subsystem, ...]
+    hamiltonian: ImmutableMatrix
+    hamiltonian_text: str
+    reservoirs: tuple[Reservoir, ...]
+    source: str = field(default="", compare=False, repr=False)
+
+    # -- lookups -------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return self.hamiltonian.rows
+
+    @property
+    def basis(self) -> tuple[str, ...]:
+        """Product-basis labels, e.g. ("e,e", "e,g", "g,e", "g,g")."""
+        return product_labels([s.levels for s in self.subsystems])
+
+    @property
+    def symbols(self) -> tuple[sp.Symbol, ...]:
+        return tuple(p.symbol for p in self.parameters)
+
+    def symbols_with_role(self, role: str) -> tuple[sp.Symbol, ...]:
+        return tuple(p.symbol for p in self.parameters if p.role == role)
+
+    @property
+    def slow(self) -> tuple[sp.Symbol, ...]:
+        return self.symbols_with_role("slow")
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise CgsymError(f"model '{self.name}' has no parameter '{name}' "
+                         f"(parameters: {', '.join(p.name for p in self.parameters)})")
+
+    def reservoir(self, name: str) -> Reservoir:
+        for r in self.reservoirs:
+            if r.name == name:
+                return r
+        raise CgsymError(f"model '{self.name}' has no reservoir '{name}' "
+                         f"(reservoirs: {', '.join(r.name for r in self.reservoirs)})")
+
+    @property
+    def sympify_locals(self) -> dict:
+        """Names for ``sympify`` to read cgsym's output strings with this model."""
+        from .symbols import SYMPIFY_LOCALS
+        d = {p.name: p.symbol for p in self.parameters}
+        d.update(SYMPIFY_LOCALS)
+        return d
+
+    def _latex(self, printer):
+        from .latex import model_latex
+        return model_latex(self, printer)
+
+    def __str__(self):
+        lines = [f"model {self.name}: {self.description}".rstrip(": "),
+                 f"  H_S = {self.hamiltonian_text}"]
+        for r in self.reservoirs:
+            lines.append(f"  reservoir {r.name}: X = {r.coupling_text}, T = {r.temperature}, "
+                         f"gamma(omega) = {r.rate}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# operator expressions
+# ---------------------------------------------------------------------------
+class _SubsystemRef:
+    """What a subsystem name means inside an operator expression."""
+
+    def __init__(self, index: int, sub: Subsystem):
+        self.index, self.sub = index, sub
+
+    def __repr__(self):
+        return self.sub.name
+
+
+class _Op:
+    """An operator on the full product space, closed under + - * / by scalars."""
+
+    _op_priority = 1000  # above sympy's so that Expr * _Op reaches __rmul__
+
+    def __init__(self, matrix):
+        self.m = sp.Matrix(matrix)
+
+    def _scalar(self, s):
+        s = sp.sympify(s)
+        return s * sp.eye(self.m.rows)
+
+    def __add__(self, o):
+        return _Op(self.m + (o.m if isinstance(o, _Op) else self._scalar(o)))
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        return _Op(self.m - (o.m if isinstance(o, _Op) else self._scalar(o)))
+
+    def __rsub__(self, o):
+        return _Op(self._scalar(o) - self.m)
+
+    def __mul__(self, o):
+        if isinstance(o, _Op):
+            return _Op(self.m * o.m)
+        return _Op(self.m * sp.sympify(o))
+
+    def __rmul__(self, o):
+        return _Op(sp.sympify(o) * self.m)
+
+    def __truediv__(self, o):
+        if isinstance(o, _Op):
+            raise CgsymError("cannot divide by an operator")
+        return _Op(self.m / sp.sympify(o))
+
+    def __neg__(self):
+        return _Op(-self.m)
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, k):
+        k = sp.sympify(k)
+        if not (k.is_Integer and k >= 0):
+            raise CgsymError(f"an operator can only be raised to a non-negative integer power, not {k}")
+        out = sp.eye(self.m.rows)
+        for _ in range(int(k)):
+            out = out * self.m
+        return _Op(out)
+
+
+class _OperatorContext:
+    """Builds the names available inside operator expressions for one model."""
+
+    def __init__(self, subsystems, symbols: dict[str, sp.Symbol], what: str):
+        self.subs = subsystems
+        self.dims = tuple(s.dim for s in subsystems)
+        self.what = what
+        self.symbols = symbols
+
+    def _ref(self, q, fname):
+        if not isinstance(q, _SubsystemRef):
+            raise CgsymError(f"{self.what}: {fname}() needs a subsystem name as its first "
+                             f"argument, got '{q}' (subsystems: "
+                             f"{', '.join(s.name for s in self.subs)})")
+        return q
+
+    def _two_level(self, q, fname):
+        q = self._ref(q, fname)
+        if q.sub.dim != 2:
+            raise CgsymError(f"{self.what}: {fname}({q.sub.name}) needs a two-level subsystem, "
+                             f"but '{q.sub.name}' has {q.sub.dim} levels")
+        return q
+
+    def _local(self, q, mat):
+        return _Op(embed(sp.Matrix(mat), q.index, self.dims))
+
+    def _level(self, q, level, fname):
+        if not isinstance(level, str):
+            raise CgsymError(f"{self.what}: {fname}() takes level names in quotes, "
+                             f"e.g. {fname}({q.sub.name}, '{q.sub.levels[0]}'), got {level}")
+        if level not in q.sub.levels:
+            raise CgsymError(f"{self.what}: subsystem '{q.sub.name}' has no level '{level}' "
+                             f"(levels: {', '.join(q.sub.levels)})")
+        return q.sub.levels.index(level)
+
+    def names(self) -> dict:
+        pauli = {
+            "sx": [[0, 1], [1, 0]],
+            "sy": [[0, -sp.I], [sp.I, 0]],
+            "sz": [[1, 0], [0, -1]],
+            "sp": [[0, 1], [0, 0]],
+            "sm": [[0, 0], [1, 0]],
+        }
+        d = {}
+        for fname, mat in pauli.items():
+            def f(*args, _f=fname, _m=mat):
+                if len(args) != 1:
+                    raise CgsymError(f"{self.what}: {_f}() takes one subsystem name, got {len(args)} arguments")
+                return self._local(self._two_level(args[0], _f), _m)
+            d[fname] = f
+
+        def ketbra(*args):
+            if len(args) != 3:
+                raise CgsymError(f"{self.what}: ketbra() takes (subsystem, 'level', 'level'), "
+                                 f"got {len(args)} arguments")
+            q = self._ref(args[0], "ketbra")
+            i, j = self._level(q, args[1], "ketbra"), self._level(q, args[2], "ketbra")
+            return self._local(q, ketbra_matrix(q.sub.dim, i, j))
+
+        def proj(*args):
+            if len(args) != 2:
+                raise CgsymError(f"{self.what}: proj() takes (subsystem, 'level'), got {len(args)} arguments")
+            q = self._ref(args[0], "proj")
+            i = self._level(q, args[1], "proj")
+            return self._local(q, ketbra_matrix(q.sub.dim, i, i))
+
+        def ident(*args):
+            if len(args) != 1:
+                raise CgsymError(f"{self.what}: id() takes one subsystem name")
+            q = self._ref(args[0], "id")
+            return self._local(q, sp.eye(q.sub.dim))
+
+        d.update(ketbra=ketbra, proj=proj, id=ident)
+        for i, s in enumerate(self.subs):
+            d[s.name] = _SubsystemRef(i, s)
+        return d
+
+
+_FUNCS = {name: getattr(sp, name) for name in (
+    "sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "coth", "Abs",
+    "Rational", "Integer", "Float", "Symbol")}
+_FUNCS.update(pi=sp.pi, E=sp.E, I=sp.I)
+_TRANSFORMS = (auto_number, rationalize, convert_xor)
+
+
+def _parse(text, local: dict, what: str):
+    """Parse ``text`` with exactly the names in ``local`` (no auto-symbols)."""
+    if not isinstance(text, str) or not text.strip():
+        raise CgsymError(f"{what}: expected a non-empty expression string, got {text!r}")
+    try:
+        ast.parse(text.replace("^", "**"), mode="eval")
+    except SyntaxError as e:
+        col = (e.offset or 0)
+        raise CgsymError(f"{what}: cannot read '{text}' (syntax error at column {col})") from None
+    g = dict(_FUNCS)
+    g["__builtins__"] = {}
+    try:
+        return parse_expr(text, local_dict=dict(local), global_dict=g,
+                          transformations=_TRANSFORMS)
+    except CgsymError:
+        raise
+    except NameError as e:
+        m = re.search(r"name '([^']+)' is not defined", str(e))
+        name = m.group(1) if m else str(e)
+        raise CgsymError(f"{what}: unknown name '{name}' in '{text}' (not a declared parameter, "
+                         f"subsystem or operator)") from None
+    except (TypeError, AttributeError, ValueError, SyntaxError, sp.SympifyError) as e:
+        raise CgsymError(f"{what}: cannot read '{text}' ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''})") from None
+
+
+def _operator(text, ctx: _OperatorContext, dim: int, what: str):
+    local = dict(ctx.symbols)
+    local.update(ctx.names())
+    val = _parse(text, local, what)
+    if isinstance(val, _SubsystemRef):
+        raise CgsymError(f"{what}: '{text}' is a subsystem name, not an operator")
+    if isinstance(val, _Op):
+        return ImmutableMatrix(val.m.applyfunc(sp.expand))
+    val = sp.sympify(val)
+    if val.free_symbols - set(ctx.symbols.values()):
+        raise CgsymError(f"{what}: '{text}' uses undeclared names "
+                         f"{sorted(map(str, val.free_symbols))}")
+    return ImmutableMatrix(sp.eye(dim) * val)
+
+
+def _check_hermitian(m, what):
+    if not is_zero_matrix(sp.Matrix(m) - sp.Matrix(dagger(m))):
+        raise CgsymError(f"{what} is not Hermitian (it must be an observable); "
+                         f"check the Hermitian-conjugate terms")
+
+
+# ---------------------------------------------------------------------------
+# construction and validation
+# ---------------------------------------------------------------------------
+def _require(d: dict, key: str, typ, where: str):
+    if key not in d:
+        raise CgsymError(f"{where}: missing key '{key}'")
+    v = d[key]
+    if not isinstance(v, typ) or isinstance(v, bool) and typ is not bool:
+        tname = typ.__name__ if isinstance(typ, type) else "/".join(t.__name__ for t in typ)
+        raise CgsymError(f"{where}: '{key}' must be a {tname}, got {type(v).__name__}")
+    return v
+
+
+def _check_name(name: str, where: str):
+    if not _NAME_RE.match(name):
+        raise CgsymError(f"{where}: '{name}' is not a valid name (letters, digits, underscores; "
+                         f"starting with a letter)")
+
+
+def model_from_dict(data: dict, source: str = "") -> Model:
+    """Build and validate a :class:`Model` from the TOML structure (see README)."""
+    if not isinstance(data, dict):
+        raise CgsymError("model: expected a table at the top level")
+    known = {"name", "description", "hamiltonian", "parameters", "subsystems", "reservoirs"}
+    extra = sorted(set(data) - known)
+    if extra:
+        raise CgsymError(f"model: unknown key '{extra[0]}' (known keys: {', '.join(sorted(known))})")
+    name = _require(data, "name", str, "model")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise CgsymError("model: 'description' must be a string")
+    htext = _require(data, "hamiltonian", str, "model")
+
+    # parameters ------------------------------------------------------------
+    ptable = _require(data, "parameters", dict, "model")
+    params = []
+    for pname, role in ptable.items():
+        _check_name(pname, "[parameters]")
+        if pname in RESERVED_NAMES:
+            raise CgsymError(f"[parameters]: '{pname}' is a reserved name in cgsym; rename the parameter")
+        if not isinstance(role, str) or role not in ROLES:
+            raise CgsymError(f"[parameters]: parameter '{pname}' has role {role!r}; "
+                             f"roles are {', '.join(ROLES)}")
+        params.append(Parameter(pname, sp.Symbol(pname, positive=True), role))
+    if not params:
+        raise CgsymError("[parameters]: a model needs at least one parameter")
+    symbols = {p.name: p.symbol for p in params}
+
+    # subsystems ------------------------------------------------------------
+    slist = _require(data, "subsystems", list, "model")
+    if not slist:
+        raise CgsymError("model: at least one [[subsystems]] entry is required")
+    subs = []
+    for i, s in enumerate(slist):
+        where = f"[[subsystems]] #{i + 1}"
+        if not isinstance(s, dict):
+            raise CgsymError(f"{where}: expected a table")
+        sname = _require(s, "name", str, where)
+        _check_name(sname, where)
+        levels = _require(s, "levels", list, f"subsystem '{sname}'")
+        if len(levels) < 2 or not all(isinstance(l, str) and l for l in levels):
+            raise CgsymError(f"subsystem '{sname}': 'levels' must list at least two level names")
+        if len(set(levels)) != len(levels):
+            raise CgsymError(f"subsystem '{sname}': duplicate level names in {levels}")
+        if any("," in l for l in levels):
+            raise CgsymError(f"subsystem '{sname}': level names may not contain commas")
+        extra = sorted(set(s) - {"name", "levels"})
+        if extra:
+            raise CgsymError(f"subsystem '{sname}': unknown key '{extra[0]}'")
+        subs.append(Subsystem(sname, tuple(levels)))
+    names = [s.name for s in subs]
+    dup = {x for x in names if names.count(x) > 1}
+    if dup:
+        raise CgsymError(f"model: duplicate subsystem name '{sorted(dup)[0]}'")
+    clash = set(names) & (set(symbols) | RESERVED_NAMES)
+    if clash:
+        raise CgsymError(f"model: subsystem name '{sorted(clash)[0]}' clashes with a parameter or reserved name")
+    dims = [s.dim for s in subs]
+    dim = 1
+    for d in dims:
+        dim *= d
+
+    ctx = _OperatorContext(tuple(subs), symbols, "hamiltonian")
+    H = _operator(htext, ctx, dim, "hamiltonian")
+    _check_hermitian(H, "the Hamiltonian H_S")
+
+    # reservoirs ------------------------------------------------------------
+    rlist = _require(data, "reservoirs", list, "model")
+    if not rlist:
+        raise CgsymError("model: at least one [[reservoirs]] entry is required")
+    rate_params = [p for p in params if p.role == "rate"]
+    reservoirs = []
+    for i, r in enumerate(rlist):
+        where = f"[[reservoirs]] #{i + 1}"
+        if not isinstance(r, dict):
+            raise CgsymError(f"{where}: expected a table")
+        rname = _require(r, "name", str, where)
+        _check_name(rname, where)
+        where = f"reservoir '{rname}'"
+        extra = sorted(set(r) - {"name", "coupling", "temperature", "rate"})
+        if extra:
+            raise CgsymError(f"{where}: unknown key '{extra[0]}'")
+        ctext = _require(r, "coupling", str, where)
+        X = _operator(ctext, _OperatorContext(tuple(subs), symbols, f"{where} coupling"), dim,
+                      f"{where} coupling")
+        _check_hermitian(X, f"{where}: the coupling operator X")
+        if is_zero_matrix(X):
+            raise CgsymError(f"{where}: the coupling operator is zero")
+        ttext = _require(r, "temperature", (str, int, float), where)
+        T = _parse(str(ttext), symbols, f"{where} temperature")
+        T = sp.nsimplify(T) if isinstance(T, sp.Float) else sp.sympify(T)
+        if not T.free_symbols and not (T.is_positive):
+            raise CgsymError(f"{where}: the temperature must be positive, got {T}")
+        if "rate" in r:
+            rtext = r["rate"]
+            if not isinstance(rtext, (str, int, float)) or isinstance(rtext, bool):
+                raise CgsymError(f"{where}: 'rate' must be an expression string")
+            rtext = str(rtext)
+        elif len(rate_params) == 1:
+            rtext = rate_params[0].name
+        elif not rate_params:
+            rtext = "1"
+        else:
+            raise CgsymError(f"{where}: no 'rate' given and the model declares several rate "
+                             f"parameters ({', '.join(p.name for p in rate_params)}); say which")
+        rate_locals = dict(symbols)
+        rate_locals["omega"] = OMEGA
+        rate = sp.sympify(_parse(rtext, rate_locals, f"{where} rate"))
+        if not isinstance(rate, sp.Expr) or rate.is_number and not rate.is_positive:
+            raise CgsymError(f"{where}: the rate gamma(omega) must be a positive expression, got {rtext}")
+        reservoirs.append(Reservoir(rname, X, T, rate, ctext, rtext))
+    rnames = [r.name for r in reservoirs]
+    dup = {x for x in rnames if rnames.count(x) > 1}
+    if dup:
+        raise CgsymError(f"model: duplicate reservoir name '{sorted(dup)[0]}'")
+
+    # roles and usage -------------------------------------------------------
+    used = set(H.free_symbols)
+    for r in reservoirs:
+        used |= r.coupling.free_symbols | r.temperature.free_symbols | r.rate.free_symbols
+        for s in r.temperature.free_symbols:
+            role = next(p.role for p in params if p.symbol == s)
+            if role != "temperature":
+                raise CgsymError(f"reservoir '{r.name}': temperature uses '{s}', whose role is "
+                                 f"'{role}', not 'temperature'")
+    for p in params:
+        if p.symbol not in used:
+            raise CgsymError(f"[parameters]: parameter '{p.name}' is declared but never used")
+    return Model(name, description, tuple(params), tuple(subs), H, htext, tuple(reservoirs), source)
+
+
+def model_from_toml(text: str, origin: str = "model file") -> Model:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise CgsymError(f"{origin}: malformed TOML: {e}") from None
+    return model_from_dict(data, source=text)
+
+
+def shipped_models() -> tuple[str, ...]:
+    """Names of the model files shipped in the package."""
+    files = resources.files("cgsym") / "models"
+    return tuple(sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml")))
+
+
+def load_model(name_or_path) -> Model:
+    """Load a shipped model by name, or a model file by path."""
+    if isinstance(name_or_path, Model):
+        return name_or_path
+    s = str(name_or_path)
+    path = Path(s)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise CgsymError(f"model file '{s}' does not exist")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise CgsymError(f"cannot read model file '{s}': {e}") from None
+        return model_from_toml(text, origin=s)
+    if s in shipped_models():
+        text = (resources.files("cgsym") / "models" / f"{s}.toml").read_text(encoding="utf-8")
+        return model_from_toml(text, origin=s)
+    raise CgsymError(f"unknown model '{s}': not a file, and not a shipped model "
+                     f"({', '.join(shipped_models())})")

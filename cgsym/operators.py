@@ -1,0 +1,92 @@
+"""Finite-dimensional operators: the product basis, local operators, superoperators.
+
+Basis convention: the product basis of the subsystems in file order, the first
+subsystem most significant (``kron(A, B)`` acts with A on subsystem 1).  A
+basis state is labelled by its level names joined with commas, e.g. ``"e,g"``.
+
+Vectorisation convention (used for every Liouvillian): column stacking,
+vec(A X B) = (B^T kron A) vec(X), the convention of QuTiP.  Index k of vec(X)
+is X[k % d, k // d].
+"""
+from __future__ import annotations
+
+import itertools
+from functools import reduce
+
+import sympy as sp
+
+ImmutableMatrix = sp.ImmutableDenseMatrix
+
+
+def kron(*mats):
+    """Kronecker product of SymPy matrices (first argument most significant)."""
+    return ImmutableMatrix(reduce(sp.kronecker_product, [sp.Matrix(m) for m in mats]))
+
+
+def ketbra_matrix(dim: int, i: int, j: int):
+    """|i><j| on a space of dimension ``dim``."""
+    m = sp.zeros(dim, dim)
+    m[i, j] = 1
+    return ImmutableMatrix(m)
+
+
+def embed(local, position: int, dims: tuple[int, ...]):
+    """The operator ``local`` acting on subsystem ``position`` of a product space."""
+    factors = [sp.eye(d) for d in dims]
+    factors[position] = sp.Matrix(local)
+    return kron(*factors)
+
+
+def product_labels(level_lists) -> tuple[str, ...]:
+    """Labels of the product basis, first subsystem most significant."""
+    return tuple(",".join(c) for c in itertools.product(*level_lists))
+
+
+def dagger(m):
+    return ImmutableMatrix(sp.Matrix(m).H)
+
+
+def commutator(a, b):
+    return ImmutableMatrix(sp.Matrix(a) * sp.Matrix(b) - sp.Matrix(b) * sp.Matrix(a))
+
+
+def vec(x):
+    """Column-stacking vectorisation of a square matrix."""
+    x = sp.Matrix(x)
+    d = x.rows
+    return ImmutableMatrix([x[k % d, k // d] for k in range(d * d)])
+
+
+def unvec(v, d: int):
+    """Inverse of :func:`vec`."""
+    m = sp.zeros(d, d)
+    for k in range(d * d):
+        m[k % d, k // d] = v[k]
+    return ImmutableMatrix(m)
+
+
+def spre(a):
+    """Superoperator of X -> A X (column stacking)."""
+    d = sp.Matrix(a).rows
+    return kron(sp.eye(d), a)
+
+
+def spost(b):
+    """Superoperator of X -> X B (column stacking)."""
+    d = sp.Matrix(b).rows
+    return kron(sp.Matrix(b).T, sp.eye(d))
+
+
+def sprepost(a, b):
+    """Superoperator of X -> A X B (column stacking)."""
+    return kron(sp.Matrix(b).T, a)
+
+
+def is_zero_matrix(m) -> bool:
+    return all(sp.expand(e) == 0 for e in sp.Matrix(m))
+
+
+def simplify_matrix(m, fn=None):
+    """Apply an entrywise simplification (default ``radsimp`` then ``cancel``)."""
+    fn = fn or (lambda e: sp.cancel(sp.radsimp(e)))
+    return ImmutableMatrix(sp.Matrix(m).applyfunc(fn))
