@@ -39,8 +39,8 @@ class n(sp.Function):
     @classmethod
     def eval(cls, w, T):
         if w.is_Number and T.is_Number:
-            if w.is_zero:
-                return sp.zoo
+            if w.is_zero or T.is_zero:
+                return sp.zoo if w.is_zero else None
             if w.is_Float or T.is_Float:
                 prec = max(w._prec if w.is_Float else 53, T._prec if T.is_Float else 53)
                 return _occupation_float(w, T, prec)
@@ -81,7 +81,7 @@ class n(sp.Function):
 
     def _eval_evalf(self, prec):
         w, T = (a.evalf(prec) for a in self.args)
-        if w.is_Number and T.is_Number and not w.is_zero:
+        if w.is_Number and T.is_Number and not w.is_zero and not T.is_zero:
             return _occupation_float(w, T, prec)
         return None
 

@@ -1,0 +1,325 @@
+"""Exact steady state of a master equation.
+
+Method (never a symbolic eigen-solver on the whole Liouvillian):
+
+1. Parametrise rho by d^2 *real* coordinates: the populations rho_aa and, for
+   a < b, x_ab = Re rho_ab and y_ab = Im rho_ab.  The Liouvillian preserves
+   Hermiticity, so it acts on these coordinates as a real matrix L_r
+   (complex coefficients slow fraction-free elimination down by orders of
+   magnitude).
+2. Split L_r into independent blocks: connected components of its sparsity
+   graph.
+3. Solve each block's kernel with SymPy's fraction-free ``DomainMatrix``
+   methods over the field of rational functions in the parameters and
+   occupations (python-flint accelerates the ground types when installed).
+4. The kernel dimension (for generic parameter values) is reported.  When it is
+   one, rho_ss is the kernel vector normalised to unit trace.  Otherwise the
+   manifold (a basis of trace-normalisable kernel vectors) is returned, never an
+   arbitrary pick.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.polys.matrices import DomainMatrix
+from sympy.printing.defaults import Printable
+
+from .errors import CgsymError
+from .master_equation import MasterEquation
+from .algebra import polynomial_form, tidy
+from .operators import ImmutableMatrix, unvec, vec
+
+
+@dataclass(frozen=True)
+class SteadyState(Printable):
+    """rho_ss in the product basis (entries cancelled and factored).
+
+    ``kernel_dimension`` is the dimension of the Liouvillian's kernel for
+    generic parameters.  If it is not 1, ``matrix`` is None and ``manifold``
+    holds a basis of the stationary states (each unit trace where possible).
+    """
+
+    master_equation: MasterEquation
+    matrix: ImmutableMatrix | None
+    kernel_dimension: int
+    manifold: tuple[ImmutableMatrix, ...]
+    blocks: tuple[tuple[int, ...], ...]  # real-coordinate blocks of the Liouvillian
+    coordinates: tuple = ()              # real coordinates of rho (see real_coordinates)
+    # exact common-denominator form (flint ring, numerators, denominator, back-substitution)
+    solution: tuple = field(default=(), compare=False, repr=False)
+
+    @property
+    def model(self):
+        return self.master_equation.model
+
+    @property
+    def unique(self) -> bool:
+        return self.kernel_dimension == 1
+
+    def require_unique(self):
+        if not self.unique:
+            raise CgsymError(
+                f"the steady state is not unique: the Liouvillian has a {self.kernel_dimension}-"
+                f"dimensional kernel (e.g. a subsystem that does not couple to any reservoir); "
+                f"the stationary manifold is reported instead")
+        return self.matrix
+
+    def element(self, a: str, b: str) -> sp.Expr:
+        """rho[a, b] with product-basis labels such as "e,g"."""
+        basis = self.model.basis
+        for lab in (a, b):
+            if lab not in basis:
+                raise CgsymError(f"unknown basis state '{lab}' (basis: {', '.join(basis)})")
+        return self.require_unique()[basis.index(a), basis.index(b)]
+
+    def in_eigenbasis(self) -> ImmutableMatrix:
+        """U^dagger rho U: rho in the eigenbasis of H_S (the paper's rho_uu, rho_+-, ...)."""
+        U = sp.Matrix(self.master_equation.spectrum.unitary)
+        rho = sp.Matrix(self.require_unique())
+        return ImmutableMatrix((U.H * rho * U).applyfunc(lambda e: sp.factor(sp.cancel(sp.expand(e)))))
+
+    def _latex(self, printer):
+        from .latex import steady_state_latex
+        return steady_state_latex(self, printer)
+
+
+# ---------------------------------------------------------------------------
+def real_coordinates(d: int):
+    """Coordinate labels: ("p", a, a), then ("x", a, b), ("y", a, b) for a < b."""
+    coords = [("p", a, a) for a in range(d)]
+    for a in range(d):
+        for b in range(a + 1, d):
+            coords.append(("x", a, b))
+            coords.append(("y", a, b))
+    return coords
+
+
+def _basis_matrix(c, d):
+    kind, a, b = c
+    E = sp.zeros(d, d)
+    if kind == "p":
+        E[a, a] = 1
+    elif kind == "x":
+        E[a, b] = 1
+        E[b, a] = 1
+    else:
+        E[a, b] = sp.I
+        E[b, a] = -sp.I
+    return E
+
+
+def real_liouvillian(L, d: int):
+    """L acting on the real coordinates of a Hermitian rho (a real matrix)."""
+    coords = real_coordinates(d)
+    pos = {c: i for i, c in enumerate(coords)}
+    N = d * d
+    R = sp.zeros(N, N)
+    Lm = sp.Matrix(L)
+    for j, c in enumerate(coords):
+        v = Lm * sp.Matrix(vec(_basis_matrix(c, d)))
+        M = sp.Matrix(unvec(v, d))
+        for a in range(d):
+            val = sp.expand(M[a, a])
+            if val != 0:
+                R[pos[("p", a, a)], j] = val
+            for b in range(a + 1, d):
+                re = sp.expand((M[a, b] + M[b, a]) / 2)
+                im = sp.expand((M[a, b] - M[b, a]) / (2 * sp.I))
+                if re != 0:
+                    R[pos[("x", a, b)], j] = re
+                if im != 0:
+                    R[pos[("y", a, b)], j] = im
+    if any(e.has(sp.I) for e in R):
+        raise CgsymError("internal error: the Liouvillian does not preserve Hermiticity")
+    return R, coords
+
+
+def _components(R):
+    N = R.rows
+    parent = list(range(N))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(N):
+        for j in range(N):
+            if R[i, j] != 0:
+                parent[find(i)] = find(j)
+    comps: dict[int, list[int]] = {}
+    for i in range(N):
+        comps.setdefault(find(i), []).append(i)
+    return sorted(comps.values(), key=lambda c: c[0])
+
+
+def _random_point(symbols, seed):
+    import random
+    rng = random.Random(seed)
+    return {s: sp.Rational(rng.randint(1000, 9999), rng.randint(1000, 9999)) for s in symbols}
+
+
+def _rank_at_point(A, seed):
+    """Exact rank of A at a random rational point (a lower bound on its generic rank)."""
+    pt = _random_point(sorted(A.free_symbols, key=str), seed)
+    dM = DomainMatrix.from_Matrix(A.xreplace(pt))
+    return dM.convert_to(dM.domain.get_field()).rank()
+
+
+def _kernel(A):
+    """Basis of the kernel of a real symbolic block, for generic parameters.
+
+    A full rank at a random rational point proves the kernel is trivial (the
+    generic rank is at least the rank at any point), which is the common case
+    for coherence blocks; otherwise fraction-free elimination over QQ(gens).
+    """
+    if A.rows == 0:
+        return []
+    if _rank_at_point(A, 1) == A.cols:
+        return []
+    dM = DomainMatrix.from_Matrix(A)
+    K = dM.to_field().nullspace()
+    return [K.to_Matrix().row(i).T for i in range(K.shape[0])] if K.shape[0] else []
+
+
+def _normalise_kernel_vector(kv, comp, coords):
+    """Scale a kernel vector by its trace (sum of populations) when it has one."""
+    tr = sum((kv[i] for i, ci in enumerate(comp) if coords[ci][0] == "p"), sp.S.Zero)
+    tr = sp.cancel(sp.together(tr))
+    if tr == 0:
+        return [sp.cancel(x) for x in kv]
+    return [sp.cancel(x / tr) for x in kv]
+
+
+def _tidy(e):
+    from .flintalg import tidy_flint
+    return tidy_flint(e)
+
+
+def _check_nullity(R0, comps, claimed, model):
+    import mpmath
+    from .spectrum import reference_point
+    from .symbols import n as occ
+    pt = {k: v for k, v in reference_point(model, 3).items()}
+    total = 0
+    with mpmath.workdps(40):
+        for comp in comps:
+            A = R0.extract(comp, comp).xreplace(pt)
+            A = A.replace(occ, lambda w, T: 1 / (sp.exp(w / T) - 1))
+            M = mpmath.matrix([[mpmath.mpf(sp.N(x, 45)) for x in A.row(i)] for i in range(A.rows)])
+            sv = mpmath.svd_r(M, compute_uv=False)
+            top = max(sv) if len(sv) else 0
+            total += sum(1 for x in sv if x <= mpmath.mpf(10) ** -25 * max(top, 1))
+    if total != claimed:
+        raise CgsymError(f"internal error: kernel dimension {claimed} from exact elimination but "
+                         f"{total} numerically; the steady state may be degenerate at these values")
+
+
+def _solve_population_block(A, comp, coords, gens):
+    """Unique stationary vector of the block holding the populations, via flint.
+
+    One population equation is redundant (trace preservation); it is replaced by
+    the trace condition sum_a rho_aa = 1 and the square system is solved by
+    fraction-free elimination.  Returns (ring, nums, den) or None if singular.
+    """
+    from .flintalg import Ring, solve_fraction_free
+    ring = Ring(gens)
+    pops = [i for i, ci in enumerate(comp) if coords[ci][0] == "p"]
+    N = len(comp)
+    rows = []
+    for i in range(N):
+        if i == pops[0]:
+            rows.append([ring.from_sympy(1 if j in pops else 0)[0] for j in range(N)])
+        else:
+            conv = [ring.from_sympy(A[i, j]) for j in range(N)]
+            q = 1
+            for _, qq in conv:
+                q = q * qq // __import__("math").gcd(q, qq)
+            rows.append([p * (q // qq) for p, qq in conv])
+    b = [ring.from_sympy(1 if i == pops[0] else 0)[0] for i in range(N)]
+    try:
+        nums, den = solve_fraction_free(ring, rows, b)
+    except CgsymError:
+        return None
+    g = den
+    for x in nums:
+        g = g.gcd(x)
+    return ring, [x // g for x in nums], den // g
+
+
+def steady_state(me: MasterEquation) -> SteadyState:
+    """Exact steady state(s) of a master equation (see module doc for the method)."""
+    d = me.dim
+    R0, coords = real_liouvillian(me.liouvillian(), d)
+    R, back = polynomial_form(R0)
+    comps = _components(R)
+    blocks = tuple(tuple(c) for c in comps)
+    # fast path: every block but the population block has a trivial kernel (proved by
+    # full rank at a random rational point) and the population block has nullity one
+    pop_comps = [c for c in comps if any(coords[ci][0] == "p" for ci in c)]
+    others_trivial = all(_rank_at_point(R.extract(c, c), 1) == len(c)
+                         for c in comps if c not in pop_comps)
+    if len(pop_comps) == 1 and others_trivial:
+        comp = pop_comps[0]
+        A = R.extract(comp, comp)
+        if _rank_at_point(A, 2) == len(comp) - 1:
+            gens = sorted(set(R.free_symbols) | set(me.model.symbols) | set(back),
+                          key=sp.default_sort_key)
+            sol = _solve_population_block(A, comp, coords, gens)
+            if sol is not None:
+                ring, nums, den = sol
+                from .flintalg import ratio
+                values = [sp.S.Zero] * len(coords)
+                for x, ci in zip(nums, comp):
+                    values[ci] = ratio(ring, x, den).xreplace(back)
+                rho = sp.zeros(d, d)
+                for val, c in zip(values, coords):
+                    if val != 0:
+                        rho += val * _basis_matrix(c, d)
+                _check_nullity(R0, comps, 1, me.model)
+                return SteadyState(me, ImmutableMatrix(rho), 1, (ImmutableMatrix(rho),), blocks,
+                                   tuple(values), (ring, tuple(nums), den, back, tuple(comp), coords))
+    return _general_steady_state(me, R0, R, back, comps, coords, blocks)
+
+
+def _general_steady_state(me, R0, R, back, comps, coords, blocks) -> SteadyState:
+    d = me.dim
+    kernel_vectors = []  # full-length coordinate vectors
+    for comp in comps:
+        A = R.extract(comp, comp)
+        for kv in _kernel(A):
+            kv = _normalise_kernel_vector(kv, comp, coords)
+            full = [sp.S.Zero] * len(coords)
+            for i, ci in enumerate(comp):
+                full[ci] = kv[i]
+            kernel_vectors.append(full)
+    dim = len(kernel_vectors)
+    # back to the true atoms.  The kernel vectors are exact identities in the
+    # generators, hence kernel vectors at the true values too; but true values could
+    # make the kernel larger than for independent generators, so check the dimension
+    # numerically (40 digits) at a sample point with the true atom values.
+    kernel_vectors = [[sp.sympify(x).xreplace(back) for x in v] for v in kernel_vectors]
+    _check_nullity(R0, comps, len(kernel_vectors), me.model)
+
+    def to_rho(v):
+        rho = sp.zeros(d, d)
+        for val, c in zip(v, coords):
+            if val != 0:
+                rho += val * _basis_matrix(c, d)
+        return rho
+
+    mats = []
+    for v in kernel_vectors:
+        rho = to_rho(v)
+        tr = sp.cancel(sp.together(rho.trace()))
+        if tr != 0:
+            rho = rho / tr
+        mats.append(ImmutableMatrix(rho.applyfunc(_tidy)))
+    if dim == 1:
+        return SteadyState(me, mats[0], 1, tuple(mats), blocks,
+                           tuple(kernel_vectors[0]))
+    if dim == 0:
+        raise CgsymError("internal error: the Liouvillian has no kernel (it is not trace preserving)")
+    return SteadyState(me, None, dim, tuple(mats), blocks)

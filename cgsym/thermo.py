@@ -1,0 +1,91 @@
+"""Steady-state heat currents and entropy production.
+
+Sign convention (hbar = k_B = 1): J_p = Tr[H_S D_p[rho_ss]] is the energy per
+unit time flowing *from reservoir p into the system*.  At steady state
+sum_p J_p = 0.  The paper's single current (Eqs. 112 and 138),
+J = Tr[H_S (D_h - D_c) rho], equals J_h - J_c = 2 J_h for two reservoirs
+(see :func:`paper_current`).  The entropy production rate is
+sigma = -sum_p J_p / T_p >= 0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.printing.defaults import Printable
+
+from .algebra import tidy
+from .errors import CgsymError
+from .steady_state import SteadyState
+
+
+@dataclass(frozen=True)
+class HeatCurrents(Printable):
+    steady_state: SteadyState
+    currents: tuple[tuple[str, sp.Expr], ...]  # (reservoir, J_p), model order
+
+    @property
+    def model(self):
+        return self.steady_state.model
+
+    def current(self, reservoir: str) -> sp.Expr:
+        self.model.reservoir(reservoir)
+        return dict(self.currents)[reservoir]
+
+    def as_dict(self) -> dict:
+        return dict(self.currents)
+
+    def entropy_production(self) -> sp.Expr:
+        """sigma = -sum_p J_p / T_p (nonnegative by the second law)."""
+        return tidy(-sum((J / self.model.reservoir(p).temperature for p, J in self.currents),
+                         sp.S.Zero))
+
+    def _latex(self, printer):
+        from .latex import heat_currents_latex
+        return heat_currents_latex(self, printer)
+
+
+def heat_currents(ss: SteadyState) -> HeatCurrents:
+    """J_p = Tr[H_S D_p[rho_ss]] for every reservoir, cancelled and factored."""
+    rho = ss.require_unique()
+    me = ss.master_equation
+    H = sp.Matrix(me.hamiltonian)
+    out = []
+    if ss.solution:
+        # J_p is linear in rho: J_p = sum_k c_k v_k with c_k = Tr[H D_p[E_k]] for the
+        # real basis element E_k; sum the numerators over the common denominator in flint
+        from .algebra import polynomial_form
+        from .flintalg import ratio
+        from .steady_state import _basis_matrix
+        ring, nums, den, back, comp, coords = ss.solution
+        fwd = {v: k for k, v in back.items()}
+        for r in me.model.reservoirs:
+            acc = ring.ctx.from_dict({})
+            q_all = 1
+            terms = []
+            for x, ci in zip(nums, comp):
+                c = (H * sp.Matrix(me.dissipate(_basis_matrix(coords[ci], me.dim), r.name))).trace()
+                c = sp.expand(sp.sympify(c).xreplace(fwd))
+                if c != 0:
+                    if c.free_symbols - set(ring.gens):
+                        raise CgsymError("internal error: heat-current coefficient outside the ring")
+                    fc, qc = ring.from_sympy(c)
+                    terms.append((fc, qc, x))
+            for fc, qc, x in terms:
+                q_all = q_all * qc // __import__("math").gcd(q_all, qc)
+            for fc, qc, x in terms:
+                acc += fc * x * (q_all // qc)
+            out.append((r.name, ratio(ring, acc, den * q_all).xreplace(back)))
+        return HeatCurrents(ss, tuple(out))
+    for r in me.model.reservoirs:
+        D = sp.Matrix(me.dissipate(rho, r.name))
+        J = (H * D).trace()
+        out.append((r.name, tidy(J)))
+    return HeatCurrents(ss, tuple(out))
+
+
+def paper_current(hc: HeatCurrents, hot: str, cold: str) -> sp.Expr:
+    """The paper's J = Tr[H_S (D_hot - D_cold) rho] = J_hot - J_cold (Eqs. 112, 138)."""
+    if hot == cold:
+        raise CgsymError("the paper's current needs two different reservoirs")
+    return tidy(hc.current(hot) - hc.current(cold))
