@@ -1,0 +1,35 @@
+"""cgsym: derive coarse-grained Markovian master equations symbolically.
+
+Following J. D. Cresser and C. Facer, "Coarse-graining in the derivation of
+Markovian master equations and its significance in quantum thermodynamics".
+Conventions: hbar = k_B = 1; n(w, T) = 1/(exp(w/T) - 1); eigenoperators
+[H_S, X_m] = omega_m X_m; column-stacking vectorisation; J_p = Tr[H_S D_p[rho]]
+is the energy current from reservoir p into the system.
+
+The pipeline (each stage a pure function returning a frozen, printable result)::
+
+    Model ──eigenoperators()──▶ Spectrum ──rates()──▶ Rates ──master_equation()──▶ MasterEquation
+                                                                                  │ .liouvillian()
+                   HeatCurrents ◀──heat_currents()── SteadyState ◀──steady_state()
+    every result: LaTeX via SymPy's printing protocol;  numerics.py: lambdify → NumPy callables
+
+``derive(model, regime, weak_internal)`` runs all of it.
+"""
+from .derivation import Derivation, derive
+from .errors import CgsymError
+from .master_equation import MasterEquation, master_equation
+from .model import Model, load_model, model_from_dict, model_from_toml, shipped_models
+from .rates import REGIMES, Rates, rates
+from .spectrum import Spectrum, eigenoperators, eigenstates
+from .steady_state import SteadyState, steady_state
+from .symbols import OMEGA, n
+from .thermo import HeatCurrents, heat_currents, paper_current
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CgsymError", "Derivation", "HeatCurrents", "MasterEquation", "Model", "OMEGA", "REGIMES",
+    "Rates", "Spectrum", "SteadyState", "derive", "eigenoperators", "eigenstates",
+    "heat_currents", "load_model", "master_equation", "model_from_dict", "model_from_toml", "n",
+    "paper_current", "rates", "shipped_models", "steady_state",
+]

@@ -23,7 +23,9 @@ def nonpolynomial_atoms(exprs) -> set:
         for a in sp.preorder_traversal(e):
             if isinstance(a, sp.Function) or (isinstance(a, sp.Pow) and not a.exp.is_Integer):
                 atoms.add(a)
-    return {a for a in atoms if not any(a != b and b.has(a) for b in atoms)}
+    # all of them: xreplace substitutes top-down, so an atom nested inside another
+    # (sqrt(..) inside n(..)) is only replaced where it stands on its own
+    return atoms
 
 
 def polynomial_form(obj):

@@ -47,18 +47,24 @@ class Ring:
             d[mon] = int(c)
         return self.ctx.from_dict(d), q
 
+    def from_rational(self, expr):
+        """(num, den) flint polynomials with expr = num/den (expr rational in the gens)."""
+        expr = sp.sympify(expr)
+        num, den = sp.fraction(sp.together(expr))
+        fn, qn = self.from_sympy(sp.expand(num))
+        fd, qd = self.from_sympy(sp.expand(den))
+        return fn * qd, fd * qn
+
+    def one(self):
+        return self.ctx.from_dict({(0,) * self.ctx.nvars(): 1})
+
     def to_sympy(self, p):
         if p.is_zero():
             return sp.S.Zero
-        gens = self.gens or (sp.S.One,)
-        out = []
-        for mon, c in p.to_dict().items():
-            term = sp.Integer(int(c))
-            for g, e in zip(gens, mon):
-                if e:
-                    term *= g ** int(e)
-            out.append(term)
-        return sp.Add(*out)
+        if not self.gens:
+            return sp.Integer(int(p.to_dict()[(0,)]))
+        d = {tuple(int(e) for e in mon): int(c) for mon, c in p.to_dict().items()}
+        return sp.Poly.from_dict(d, *self.gens, domain=sp.ZZ).as_expr()
 
     def factored(self, p):
         """SymPy product of flint's irreducible factors of p."""
@@ -96,6 +102,14 @@ def tidy_flint(expr, factor: bool = True):
     # num/den = (fn/qn) / (fd/qd) = (fn*qd) / (fd*qn)
     out = ratio(ring, fn * qd, fd * qn, factor)
     return out.xreplace(back)
+
+
+def common_denominator(ring: Ring, pairs):
+    """Given [(num, den), ...] return ([num_i * (L // den_i)], L) with L = lcm of the dens."""
+    L = ring.one()
+    for _, d in pairs:
+        L = L * d // L.gcd(d)
+    return [nm * (L // d) for nm, d in pairs], L
 
 
 def solve_fraction_free(ring: Ring, A, b):

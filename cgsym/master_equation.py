@@ -19,7 +19,7 @@ from sympy.printing.defaults import Printable
 
 from .errors import CgsymError
 from .model import Model
-from .operators import ImmutableMatrix, kron
+from .operators import ImmutableMatrix, adjoint, kron
 from .rates import Rates, rates as _rates
 from .spectrum import Spectrum, eigenoperators
 
@@ -77,9 +77,10 @@ class MasterEquation(Printable):
         rho = sp.Matrix(rho)
         out = sp.zeros(self.dim, self.dim)
         terms = self.terms if reservoir is None else self.reservoir_terms(reservoir)
+        real = self.model.is_real
         for t in terms:
-            Xm, Xn = sp.Matrix(t.X_m), sp.Matrix(t.X_n)
-            XnH = Xn.H
+            Xm = sp.Matrix(t.X_m)
+            XnH = sp.Matrix(adjoint(t.X_n, real))
             out += t.rate * (Xm * rho * XnH - (XnH * Xm * rho + rho * XnH * Xm) / 2)
         return ImmutableMatrix(out.applyfunc(sp.expand))
 
@@ -93,7 +94,7 @@ class MasterEquation(Printable):
     # -- superoperators ------------------------------------------------------
     def dissipator(self, reservoir: str) -> ImmutableMatrix:
         """Superoperator of D_p (column stacking), d^2 x d^2."""
-        return _superop(self.reservoir_terms(reservoir), self.dim)
+        return _superop(self.reservoir_terms(reservoir), self.dim, self.model.is_real)
 
     @cached_property
     def _liouvillian(self):
@@ -101,7 +102,7 @@ class MasterEquation(Printable):
         H = sp.Matrix(self.hamiltonian)
         Id = sp.eye(d)
         L = -sp.I * (sp.Matrix(kron(Id, H)) - sp.Matrix(kron(H.T, Id)))
-        L += sp.Matrix(_superop(self.terms, d))
+        L += sp.Matrix(_superop(self.terms, d, self.model.is_real))
         return ImmutableMatrix(L.applyfunc(sp.expand))
 
     def liouvillian(self) -> ImmutableMatrix:
@@ -177,13 +178,13 @@ def _diagonalise(sub, reservoir):
                      f"{k}x{k} gamma block is not available in closed form; use the gamma matrix")
 
 
-def _superop(terms, d) -> ImmutableMatrix:
+def _superop(terms, d, real=False) -> ImmutableMatrix:
     """sum gamma_mn [ conj(X_n) kron X_m - 1/2 (I kron X_n^+ X_m + (X_n^+ X_m)^T kron I) ]."""
     S = sp.zeros(d * d, d * d)
     Id = sp.eye(d)
     for t in terms:
-        Xm, Xn = sp.Matrix(t.X_m), sp.Matrix(t.X_n)
-        XnH = Xn.H
+        Xm = sp.Matrix(t.X_m)
+        XnH = sp.Matrix(adjoint(t.X_n, real))
         A = XnH * Xm
         # X_m rho X_n^+ -> (X_n^+)^T kron X_m = conj(X_n) kron X_m
         S += t.rate * (sp.Matrix(kron(XnH.T, Xm))

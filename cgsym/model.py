@@ -101,6 +101,12 @@ class Model(Printable):
         return product_labels([s.levels for s in self.subsystems])
 
     @property
+    def is_real(self) -> bool:
+        """True when H_S and every coupling are real matrices (then so are eigenvectors)."""
+        mats = [self.hamiltonian] + [r.coupling for r in self.reservoirs]
+        return not any(sp.expand(e).has(sp.I) for m in mats for e in m)
+
+    @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
         return tuple(p.symbol for p in self.parameters)
 

@@ -46,6 +46,16 @@ def dagger(m):
     return ImmutableMatrix(sp.Matrix(m).H)
 
 
+def adjoint(m, real: bool = False):
+    """Hermitian conjugate; for matrices known to be real, the transpose.
+
+    Real models (H_S and couplings without i) have real eigenvectors, whose
+    entries may be radicals whose sign SymPy cannot see (sqrt(R - D)); taking the
+    transpose keeps spurious conjugate(...) out of every later expression.
+    """
+    return ImmutableMatrix(sp.Matrix(m).T if real else sp.Matrix(m).H)
+
+
 def commutator(a, b):
     return ImmutableMatrix(sp.Matrix(a) * sp.Matrix(b) - sp.Matrix(b) * sp.Matrix(a))
 

@@ -152,8 +152,8 @@ def rates(spec: Spectrum, regime: str = "partial-secular", weak_internal: bool =
                     spec.cluster_of(m).index == spec.cluster_of(mm).index)
                 if not same:
                     continue
-                if j < i and M[j, i] != 0:
-                    M[i, j] = sp.conjugate(M[j, i])
+                if j < i:
+                    M[i, j] = M[j, i]  # Gamma((w_m + w_n)/2) is real and symmetric in m, n
                     continue
                 w = sp.expand((wmap[m] + wmap[mm]) / 2)
                 if weak_internal:

@@ -77,7 +77,9 @@ class SteadyState(Printable):
         """U^dagger rho U: rho in the eigenbasis of H_S (the paper's rho_uu, rho_+-, ...)."""
         U = sp.Matrix(self.master_equation.spectrum.unitary)
         rho = sp.Matrix(self.require_unique())
-        return ImmutableMatrix((U.H * rho * U).applyfunc(lambda e: sp.factor(sp.cancel(sp.expand(e)))))
+        from .operators import adjoint
+        Ud = sp.Matrix(adjoint(U, self.model.is_real))
+        return ImmutableMatrix((Ud * rho * U).applyfunc(_tidy))
 
     def _latex(self, printer):
         from .latex import steady_state_latex
@@ -224,7 +226,7 @@ def _solve_population_block(A, comp, coords, gens):
     the trace condition sum_a rho_aa = 1 and the square system is solved by
     fraction-free elimination.  Returns (ring, nums, den) or None if singular.
     """
-    from .flintalg import Ring, solve_fraction_free
+    from .flintalg import Ring, common_denominator, solve_fraction_free
     ring = Ring(gens)
     pops = [i for i, ci in enumerate(comp) if coords[ci][0] == "p"]
     N = len(comp)
@@ -233,11 +235,9 @@ def _solve_population_block(A, comp, coords, gens):
         if i == pops[0]:
             rows.append([ring.from_sympy(1 if j in pops else 0)[0] for j in range(N)])
         else:
-            conv = [ring.from_sympy(A[i, j]) for j in range(N)]
-            q = 1
-            for _, qq in conv:
-                q = q * qq // __import__("math").gcd(q, qq)
-            rows.append([p * (q // qq) for p, qq in conv])
+            # scale the row by the lcm of its denominators (same solution)
+            row, _ = common_denominator(ring, [ring.from_rational(A[i, j]) for j in range(N)])
+            rows.append(row)
     b = [ring.from_sympy(1 if i == pops[0] else 0)[0] for i in range(N)]
     try:
         nums, den = solve_fraction_free(ring, rows, b)

@@ -59,22 +59,20 @@ def heat_currents(ss: SteadyState) -> HeatCurrents:
         from .steady_state import _basis_matrix
         ring, nums, den, back, comp, coords = ss.solution
         fwd = {v: k for k, v in back.items()}
+        from .flintalg import common_denominator
         for r in me.model.reservoirs:
-            acc = ring.ctx.from_dict({})
-            q_all = 1
-            terms = []
+            pairs = []
             for x, ci in zip(nums, comp):
                 c = (H * sp.Matrix(me.dissipate(_basis_matrix(coords[ci], me.dim), r.name))).trace()
-                c = sp.expand(sp.sympify(c).xreplace(fwd))
-                if c != 0:
-                    if c.free_symbols - set(ring.gens):
-                        raise CgsymError("internal error: heat-current coefficient outside the ring")
-                    fc, qc = ring.from_sympy(c)
-                    terms.append((fc, qc, x))
-            for fc, qc, x in terms:
-                q_all = q_all * qc // __import__("math").gcd(q_all, qc)
-            for fc, qc, x in terms:
-                acc += fc * x * (q_all // qc)
+                c = sp.sympify(c).xreplace(fwd)
+                if c.free_symbols - set(ring.gens):
+                    raise CgsymError("internal error: heat-current coefficient outside the ring")
+                cn, cd = ring.from_rational(c)
+                pairs.append((cn * x, cd))
+            terms, q_all = common_denominator(ring, pairs)
+            acc = ring.ctx.from_dict({})
+            for t in terms:
+                acc += t
             out.append((r.name, ratio(ring, acc, den * q_all).xreplace(back)))
         return HeatCurrents(ss, tuple(out))
     for r in me.model.reservoirs:

@@ -1,0 +1,207 @@
+"""Command line: ``cgsym derive | evaluate | reproduce | check | models``.
+
+Every error is one line on stderr and exit status 2 (no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from .errors import CgsymError
+
+DEFAULT_TIMEOUT = 900.0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        raise CgsymError(f"{self.prog}: {message}")
+
+
+def _parse_at(items, model) -> dict:
+    """--at NAME=VALUE pairs -> {name: float}; all parameters, positive, finite."""
+    vals = {}
+    for item in items or []:
+        if "=" not in item:
+            raise CgsymError(f"--at expects NAME=VALUE, got '{item}'")
+        k, v = item.split("=", 1)
+        k = k.strip()
+        model.parameter(k)
+        try:
+            x = float(v)
+        except ValueError:
+            raise CgsymError(f"--at {k}: '{v}' is not a number") from None
+        if not math.isfinite(x) or x <= 0:
+            role = model.parameter(k).role
+            raise CgsymError(f"--at {k}={v}: every parameter is positive (a {role} must be > 0)")
+        if k in vals:
+            raise CgsymError(f"--at gives '{k}' twice")
+        vals[k] = x
+    missing = [p.name for p in model.parameters if p.name not in vals]
+    if missing:
+        raise CgsymError(f"--at is missing parameter(s): {', '.join(missing)}")
+    return vals
+
+
+def _add_model_args(p, regime_choices=None):
+    p.add_argument("model", help="shipped model name or path to a model file (.toml)")
+    p.add_argument("--regime", required=True,
+                   help="secular | partial-secular" + (" | coarse-grained" if regime_choices else ""))
+    p.add_argument("--weak-internal", action="store_true",
+                   help="occupations and rates at the slow -> 0 limit of their frequencies")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                   help=f"stop cleanly after this many seconds (default {DEFAULT_TIMEOUT:g})")
+
+
+def cmd_models(args):
+    from .model import load_model, shipped_models
+    for name in shipped_models():
+        print(f"{name}: {load_model(name).description}")
+    return 0
+
+
+def cmd_derive(args):
+    from .derivation import derive, time_limit
+    from .rates import check_regime
+    check_regime(args.regime)
+    with time_limit(args.timeout):
+        d = derive(args.model, args.regime, args.weak_internal)
+    if args.format == "json":
+        print(json.dumps(d.to_json(), indent=1, sort_keys=False))
+    elif args.format == "latex":
+        from .latex import derivation_latex
+        sys.stdout.write(derivation_latex(d))
+    else:
+        print(str(d))
+    return 0
+
+
+def cmd_evaluate(args):
+    from .model import load_model
+    model = load_model(args.model)
+    vals = _parse_at(args.at, model)
+    if args.regime == "coarse-grained":
+        return _evaluate_coarse_grained(args, model, vals)
+    from .rates import check_regime
+    check_regime(args.regime)
+    if args.dt is not None:
+        raise CgsymError("--dt is only meaningful with --regime coarse-grained")
+    import numpy as np
+    if args.numeric:
+        from .numerics import numeric_pipeline
+        res = numeric_pipeline(model, vals, args.regime, args.weak_internal)
+        if res.steady_state is None:
+            raise CgsymError(f"the steady state is not unique (kernel dimension "
+                             f"{res.kernel_dimension})")
+        rho = np.asarray(res.steady_state)
+        J = {k: float(v) for k, v in res.heat_currents.items()}
+    else:
+        from .derivation import derive, time_limit
+        from .numerics import lambdify_expr
+        with time_limit(args.timeout):
+            d = derive(model, args.regime, args.weak_internal)
+        d.steady_state.require_unique()
+        rho = np.asarray(lambdify_expr(d.steady_state.matrix, model)(vals), dtype=complex)
+        J = {name: float(np.real(lambdify_expr(e, model)(vals))) for name, e in d.heat_currents.currents}
+    _print_evaluation(args, model, rho, J)
+    return 0
+
+
+def _print_evaluation(args, model, rho, J, extra=None):
+    import numpy as np
+    rho = np.asarray(rho, dtype=complex).reshape(model.dim, model.dim)
+    out = {"heat_currents": J,
+           "steady_state": {"basis": list(model.basis),
+                            "real": [[float(x) for x in row] for row in rho.real],
+                            "imag": [[float(x) for x in row] for row in rho.imag]}}
+    if extra:
+        out.update(extra)
+    if args.format == "json":
+        print(json.dumps(out, indent=1))
+        return
+    print("Heat currents (from each reservoir into the system):")
+    for k, v in J.items():
+        print(f"  J_{k} = {v:.15g}")
+    print("Steady state (product basis " + ", ".join(model.basis) + "):")
+    for i, a in enumerate(model.basis):
+        print("  " + "  ".join(f"{rho[i, j].real:+.10f}{rho[i, j].imag:+.10f}i"
+                               for j in range(model.dim)))
+    for k, v in (extra or {}).items():
+        print(f"{k}: {v}")
+
+
+def _evaluate_coarse_grained(args, model, vals):
+    if args.dt is None:
+        raise CgsymError("--regime coarse-grained needs --dt VALUE (the coarse-graining time)")
+    try:
+        from .coarse_graining import evaluate_coarse_grained
+    except ImportError:  # pragma: no cover
+        raise CgsymError("the coarse-grained regime is not available in this build") from None
+    res = evaluate_coarse_grained(model, vals, args.dt)
+    _print_evaluation(args, model, res["steady_state"], res["heat_currents"],
+                      {k: v for k, v in res.items() if k not in ("steady_state", "heat_currents")})
+    return 0
+
+
+def cmd_reproduce(args):
+    from .reproduce import main as reproduce_main
+    return reproduce_main(args)
+
+
+def cmd_check(args):
+    from .check import main as check_main
+    return check_main(args)
+
+
+def build_parser():
+    p = _Parser(prog="cgsym", description="Derive coarse-grained Markovian master equations "
+                "symbolically (Cresser & Facer).")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    sub.required = True
+    m = sub.add_parser("models", help="list the shipped models")
+    m.set_defaults(func=cmd_models)
+    d = sub.add_parser("derive", help="derive spectrum, rates, master equation, steady state and "
+                                      "heat currents")
+    _add_model_args(d)
+    d.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    d.set_defaults(func=cmd_derive)
+    e = sub.add_parser("evaluate", help="evaluate the derived closed forms at a parameter point")
+    _add_model_args(e, regime_choices=True)
+    e.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[])
+    e.add_argument("--numeric", action="store_true", help="use the independent numeric pipeline")
+    e.add_argument("--dt", type=float, default=None, help="coarse-graining time (coarse-grained regime)")
+    e.add_argument("--format", choices=("text", "json"), default="text")
+    e.set_defaults(func=cmd_evaluate)
+    r = sub.add_parser("reproduce", help="reproduce the paper equation by equation")
+    r.add_argument("--out", default="out", help="output directory (default ./out)")
+    r.add_argument("--format", choices=("text", "json"), default="text")
+    r.set_defaults(func=cmd_reproduce)
+    c = sub.add_parser("check", help="check a hand-derived expression against cgsym")
+    _add_model_args(c)
+    c.add_argument("--quantity", required=True, help="J[p], J, rho[a,b] or gamma[p][m,n]")
+    c.add_argument("--expr", required=True, help="the expression (SymPy syntax or LaTeX)")
+    c.add_argument("--where", action="append", default=[], metavar="NAME=EXPR",
+                   help="an abbreviation used in --expr (repeatable)")
+    c.add_argument("--latex", action="store_true", help="read --expr as LaTeX")
+    c.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except CgsymError as e:
+        print(f"cgsym: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cgsym: error: interrupted", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("cgsym: error: expression too deeply nested", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The whole pipeline in one call, and its machine-readable summary.
+
+    Model --eigenoperators()--> Spectrum --rates()--> Rates --master_equation()--> MasterEquation
+          --steady_state()--> SteadyState --heat_currents()--> HeatCurrents
+"""
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.printing.defaults import Printable
+
+from .errors import CgsymError
+from .master_equation import MasterEquation, master_equation
+from .model import Model, load_model
+from .rates import Rates, check_regime, rates
+from .spectrum import Spectrum, eigenoperators
+from .steady_state import SteadyState, steady_state
+from .thermo import HeatCurrents, heat_currents
+
+
+@dataclass(frozen=True)
+class Derivation(Printable):
+    model: Model
+    regime: str
+    weak_internal: bool
+    spectrum: Spectrum
+    rates: Rates
+    master_equation: MasterEquation
+    steady_state: SteadyState
+    heat_currents: HeatCurrents | None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.spectrum.assumptions + self.rates.notes))
+
+    def __str__(self):
+        from .latex import derivation_text
+        return derivation_text(self)
+
+    def _latex(self, printer):
+        from .latex import heat_currents_latex, steady_state_latex
+        if self.heat_currents is not None:
+            return heat_currents_latex(self.heat_currents, printer)
+        return steady_state_latex(self.steady_state, printer)
+
+    def to_json(self) -> dict:
+        """The JSON document of ``cgsym derive --format json``."""
+        model = self.model
+        ss = self.steady_state
+        out = {
+            "model": model.name,
+            "regime": self.regime,
+            "weak_internal": self.weak_internal,
+            "parameters": [p.name for p in model.parameters],
+            "roles": {p.name: p.role for p in model.parameters},
+            "conventions": {
+                "units": "hbar = k_B = 1",
+                "occupation": "n(w, T) = 1/(exp(w/T) - 1)",
+                "heat_current": "J_p = Tr[H_S D_p[rho_ss]], energy per unit time from reservoir p "
+                                "into the system",
+                "vectorisation": "column stacking: vec(A X B) = (B^T kron A) vec(X)",
+                "eigenoperators": "[H_S, X_m] = omega_m X_m, X_bar(t) = sum_m X_m exp(i omega_m t)",
+            },
+            "eigenstates": [{"label": s.label, "energy": sp.sstr(s.energy),
+                             "vector": [sp.sstr(x) for x in s.vector]} for s in self.spectrum.states],
+            "frequencies": {str(m): sp.sstr(w) for m, w in self.spectrum.frequencies},
+            "clusters": [{"members": list(c.members), "slow_limit": sp.sstr(c.limit)}
+                         for c in self.spectrum.clusters],
+            "gamma": {g.reservoir: {"indices": list(g.indices),
+                                    "matrix": [[sp.sstr(x) for x in g.matrix.row(i)]
+                                               for i in range(g.matrix.rows)],
+                                    "positivity": g.positivity.status,
+                                    "positivity_reason": g.positivity.reason}
+                      for g in self.rates.gammas},
+            "gamma_positive": {g.reservoir: g.positivity.value for g in self.rates.gammas},
+            "kernel_dimension": ss.kernel_dimension,
+            "notes": list(self.notes),
+        }
+        if ss.unique:
+            out["steady_state"] = {"basis": list(model.basis),
+                                   "matrix": [[sp.sstr(x) for x in ss.matrix.row(i)]
+                                              for i in range(ss.matrix.rows)]}
+            out["heat_currents"] = {name: sp.sstr(J) for name, J in self.heat_currents.currents}
+        else:
+            out["steady_state"] = None
+            out["stationary_manifold"] = [[[sp.sstr(x) for x in m.row(i)] for i in range(m.rows)]
+                                          for m in ss.manifold]
+            out["heat_currents"] = None
+        return out
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Stop a derivation cleanly after ``seconds`` (main thread only)."""
+    if not seconds:
+        yield
+        return
+
+    def handler(signum, frame):
+        raise CgsymError(f"the derivation exceeded the time limit of {seconds:g} s "
+                         f"(raise it with --timeout)")
+
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def derive(model, regime: str = "partial-secular", weak_internal: bool = False) -> Derivation:
+    """Run the whole pipeline for a model (a :class:`Model`, shipped name or path)."""
+    check_regime(regime)
+    model = load_model(model)
+    spec = eigenoperators(model)
+    r = rates(spec, regime, weak_internal)
+    me = master_equation(r)
+    ss = steady_state(me)
+    hc = heat_currents(ss) if ss.unique else None
+    return Derivation(model, regime, weak_internal, spec, r, me, ss, hc)

@@ -1,0 +1,188 @@
+"""LaTeX and plain-text rendering of every result, in the paper's notation.
+
+* n(w, T_p) prints as n_p(w) when several reservoirs exist (the paper's n_h, n_c,
+  n_l, n_r), and as n(w) with a single reservoir;
+* X_{p,m} are the eigenoperators, L_{ab} = |a><b|, D_p the dissipators;
+* parameter names drive symbols: ``omega_S`` -> \\omega_{S}, ``gamma_h`` -> \\gamma_{h}.
+
+Every result class defines ``_latex`` through these functions, so results render
+in Jupyter (``_repr_latex_``) and through ``sympy.latex``.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from .symbols import n
+
+
+class PaperPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with the occupation written n_p(w)."""
+
+    def __init__(self, model=None, settings=None):
+        super().__init__(settings or {})
+        self._temps = {}
+        if model is not None and len(model.reservoirs) > 1:
+            for r in model.reservoirs:
+                self._temps.setdefault(r.temperature, r.name)
+
+    def _print_n(self, expr, exp=None):
+        w, T = expr.args
+        sub = self._temps.get(T)
+        head = f"n_{{{sub}}}" if sub is not None else "n"
+        if exp is not None:
+            head = f"{head}^{{{exp}}}"
+        return f"{head}{{\\left({self._print(w)} \\right)}}"
+
+
+def paper_latex(expr, model=None) -> str:
+    """LaTeX of an expression in the paper's notation for ``model``."""
+    return PaperPrinter(model).doprint(expr)
+
+
+def _matrix(printer, M):
+    return printer._print(sp.Matrix(M))
+
+
+def _pp(printer, model):
+    """Use the paper printer for ``model`` unless one is already active."""
+    return printer if isinstance(printer, PaperPrinter) else PaperPrinter(model)
+
+
+# ---------------------------------------------------------------------------
+def model_latex(model, printer) -> str:
+    p = _pp(printer, model)
+    out = [r"H_S = " + p._print(sp.Matrix(model.hamiltonian))]
+    for r in model.reservoirs:
+        out.append(rf"X_{{{r.name}}} = " + p._print(sp.Matrix(r.coupling)))
+    return r"\begin{gathered}" + r" \\ ".join(out) + r"\end{gathered}"
+
+
+def spectrum_latex(spec, printer) -> str:
+    p = _pp(printer, spec.model)
+    rows = []
+    for s in spec.states:
+        rows.append(rf"E_{{\mathrm{{{s.label}}}}} = {p._print(s.energy)}")
+    for m, w in spec.frequencies:
+        rows.append(rf"\omega_{{{m}}} = {p._print(w)}")
+    for e in spec.eigenoperators:
+        rows.append(rf"X_{{{e.reservoir},{e.index}}} = {p._print(sp.Matrix(e.matrix))}")
+    return r"\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}"
+
+
+def rates_latex(r, printer) -> str:
+    p = _pp(printer, r.model)
+    rows = []
+    for g in r.gammas:
+        idx = ",".join(str(m) for m in g.indices)
+        rows.append(rf"\gamma^{{({g.reservoir})}}_{{m,n \in \{{{idx}\}}}} = {p._print(sp.Matrix(g.matrix))}"
+                    rf"\quad \text{{({g.positivity.status})}}")
+    return r"\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}"
+
+
+def master_equation_latex(me, printer) -> str:
+    p = _pp(printer, me.model)
+    parts = [r"\frac{d\rho}{dt} = -i\left[H_S, \rho\right]"]
+    for t in me.terms:
+        xm = rf"X_{{{t.reservoir},{t.m}}}"
+        xn = rf"X_{{{t.reservoir},{t.n}}}"
+        parts.append(rf"\left({p._print(t.rate)}\right)\left({xm}\rho {xn}^\dagger - \tfrac12"
+                     rf"\{{{xn}^\dagger {xm}, \rho\}}\right)")
+    return " + ".join(parts)
+
+
+def steady_state_latex(ss, printer) -> str:
+    p = _pp(printer, ss.model)
+    if ss.unique:
+        return r"\rho_{ss} = " + p._print(sp.Matrix(ss.matrix))
+    return (rf"\text{{stationary manifold of dimension {ss.kernel_dimension}: }}"
+            + ", ".join(p._print(sp.Matrix(m)) for m in ss.manifold))
+
+
+def heat_currents_latex(hc, printer) -> str:
+    p = _pp(printer, hc.model)
+    return r"\begin{gathered}" + r" \\ ".join(
+        rf"J_{{{name}}} = {p._print(J)}" for name, J in hc.currents) + r"\end{gathered}"
+
+
+# ---------------------------------------------------------------------------
+# plain text
+# ---------------------------------------------------------------------------
+def _s(e) -> str:
+    return sp.sstr(e)
+
+
+def spectrum_text(spec) -> str:
+    model = spec.model
+    lines = ["Eigenstates of H_S (product basis " + ", ".join(model.basis) + "):"]
+    for s in spec.states:
+        comps = ", ".join(_s(x) for x in s.vector)
+        lines.append(f"  {s.label}: E = {_s(s.energy)}; vector ({comps})")
+    lines.append("Bohr frequencies:")
+    for m, w in spec.frequencies:
+        c = spec.cluster_of(m)
+        lines.append(f"  omega_{m} = {_s(w)}   (slow cluster {c.index}, slow limit {_s(c.limit)})")
+    lines.append("Eigenoperators X_{p,m} (product basis; [H_S, X_m] = omega_m X_m):")
+    for e in spec.eigenoperators:
+        lines.append(f"  X_{e.reservoir},{e.index} = {_s(e.matrix.tolist())}")
+    for a in spec.assumptions:
+        lines.append(f"  note: {a}")
+    return "\n".join(lines)
+
+
+def derivation_text(d) -> str:
+    """The full human-readable report of ``cgsym derive --format text``."""
+    model = d.model
+    out = [f"cgsym derivation: model {model.name}, regime {d.regime}"
+           + (", weak internal coupling" if d.weak_internal else ""),
+           "Conventions: hbar = k_B = 1; n(w, T) = 1/(exp(w/T) - 1); J_p = Tr[H_S D_p[rho]] is the "
+           "energy current from reservoir p into the system.",
+           "", spectrum_text(d.spectrum), "", "gamma matrices (rows/columns m):"]
+    for g in d.rates.gammas:
+        out.append(f"  reservoir {g.reservoir}, m = {list(g.indices)}:")
+        for i in range(g.matrix.rows):
+            out.append("    [" + ", ".join(_s(x) for x in g.matrix.row(i)) + "]")
+        flag = "" if g.positivity.status == "positive" else "  <-- WARNING"
+        out.append(f"    positivity: {g.positivity.status} ({g.positivity.reason}){flag}")
+    out.append("")
+    out.append("Master equation: d rho/dt = -i[H_S, rho] + sum_p sum_mn gamma^p_mn "
+               "(X_m rho X_n^+ - 1/2 {X_n^+ X_m, rho})")
+    out.append(f"  {len(d.master_equation.terms)} dissipator terms")
+    out.append("")
+    ss = d.steady_state
+    if ss.unique:
+        out.append("Steady state (product basis " + ", ".join(model.basis) + "):")
+        for i, a in enumerate(model.basis):
+            for j, b in enumerate(model.basis):
+                v = ss.matrix[i, j]
+                if v != 0:
+                    out.append(f"  rho[{a}; {b}] = {_s(v)}")
+        out.append("")
+        out.append("Heat currents (from each reservoir into the system):")
+        for name, J in d.heat_currents.currents:
+            out.append(f"  J_{name} = {_s(J)}")
+    else:
+        out.append(f"Steady state: NOT UNIQUE - the Liouvillian kernel has dimension "
+                   f"{ss.kernel_dimension}; stationary manifold basis:")
+        for k, m in enumerate(ss.manifold):
+            out.append(f"  rho^({k}) = {_s(m.tolist())}")
+    for note in d.notes:
+        out.append(f"note: {note}")
+    return "\n".join(out)
+
+
+def derivation_latex(d) -> str:
+    """A standalone LaTeX document of a derivation."""
+    p = PaperPrinter(d.model)
+    body = [r"\section*{Spectrum}", r"\[" + spectrum_latex(d.spectrum, p) + r"\]",
+            r"\section*{$\gamma$ matrices}", r"\[" + rates_latex(d.rates, p) + r"\]",
+            r"\section*{Master equation}",
+            r"\begin{multline*}" + master_equation_latex(d.master_equation, p).replace(
+                " + ", r" \\ + ") + r"\end{multline*}",
+            r"\section*{Steady state}", r"\[" + steady_state_latex(d.steady_state, p) + r"\]"]
+    if d.heat_currents is not None:
+        body += [r"\section*{Heat currents}", r"\[" + heat_currents_latex(d.heat_currents, p) + r"\]"]
+    title = f"{d.model.name}: {d.regime}" + (" (weak internal coupling)" if d.weak_internal else "")
+    return "\n".join([r"\documentclass{article}", r"\usepackage{amsmath,amssymb}",
+                      r"\usepackage[margin=1.5cm,landscape]{geometry}", r"\begin{document}",
+                      r"\section*{" + title.replace("_", r"\_") + "}"] + body + [r"\end{document}", ""])
