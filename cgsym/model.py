@@ -495,6 +495,9 @@ def model_from_dict(data: dict, source: str = "") -> Model:
                 raise CgsymError(f"reservoir '{r.name}': temperature uses '{s}', whose role is "
                                  f"'{role}', not 'temperature'")
     for p in params:
+        if p.role == "slow" and p.symbol not in H.free_symbols:
+            raise CgsymError(f"[parameters]: slow parameter '{p.name}' does not appear in the "
+                             f"Hamiltonian, so it sets no internal time scale; give it another role")
         if p.symbol not in used:
             raise CgsymError(f"[parameters]: parameter '{p.name}' is declared but never used")
     return Model(name, description, tuple(params), tuple(subs), H, htext, tuple(reservoirs), source)

@@ -141,6 +141,18 @@ def rates(spec: Spectrum, regime: str = "partial-secular", weak_internal: bool =
     model = spec.model
     wmap = dict(spec.frequencies)
     notes: list[str] = []
+    if regime == "partial-secular":
+        for c in spec.clusters:
+            if c.sign == 0 and any(m > 0 for m in c.members) and any(m < 0 for m in c.members):
+                ws = ", ".join(sp.sstr(wmap[m]) for m in c.members if m > 0)
+                raise CgsymError(
+                    f"the slow parameters do not separate the time scales: the Bohr frequencies "
+                    f"{ws} vanish as the slow parameters go to zero, so emission and absorption "
+                    f"terms fall into one slow cluster; declare those parameters 'frequency' "
+                    f"or use the secular regime")
+        if all(len(c.members) == 1 for c in spec.clusters):
+            notes.append("the slow parameters split no Bohr frequency: the partial-secular "
+                         "equation coincides with the secular one")
     out = []
     for res in model.reservoirs:
         idx = tuple(e.index for e in spec.operators(res.name))

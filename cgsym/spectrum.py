@@ -498,6 +498,11 @@ def eigenoperators(model: Model, states=None) -> Spectrum:
             ops.append(Eigenoperator(r.name, m, wmap[m], ImmutableMatrix(P), ImmutableMatrix(E),
                                      cluster_idx[m]))
     ops.sort(key=lambda e: ([r.name for r in model.reservoirs].index(e.reservoir), e.index))
+    for r in model.reservoirs:
+        if all(e.index == 0 for e in ops if e.reservoir == r.name):
+            raise CgsymError(f"reservoir '{r.name}': the coupling commutes with H_S (it has only a "
+                             f"zero-frequency component), so it causes no transitions between "
+                             f"energy levels; couple to an operator that changes the energy")
     spec = Spectrum(model, tuple(states), tuple(freq_list), tuple(ops), tuple(clusters),
                     tuple(dict.fromkeys(notes)))
     _verify(spec)
