@@ -15,6 +15,7 @@ The pipeline (each stage a pure function returning a frozen, printable result)::
 
 ``derive(model, regime, weak_internal)`` runs all of it.
 """
+from .check import CheckResult, check
 from .derivation import Derivation, derive
 from .errors import CgsymError
 from .master_equation import MasterEquation, master_equation
@@ -28,7 +29,7 @@ from .thermo import HeatCurrents, heat_currents, paper_current
 __version__ = "0.1.0"
 
 __all__ = [
-    "CgsymError", "Derivation", "HeatCurrents", "MasterEquation", "Model", "OMEGA", "REGIMES",
+    "CgsymError", "CheckResult", "check", "Derivation", "HeatCurrents", "MasterEquation", "Model", "OMEGA", "REGIMES",
     "Rates", "Spectrum", "SteadyState", "derive", "eigenoperators", "eigenstates",
     "heat_currents", "load_model", "master_equation", "model_from_dict", "model_from_toml", "n",
     "paper_current", "rates", "shipped_models", "steady_state",

@@ -65,7 +65,8 @@ class CheckResult(Printable):
 def _symbol_table(model: Model, where):
     from .latex_reader import SymbolTable, canonical_name, read_expression
     names = {p.name: p.symbol for p in model.parameters}
-    table = SymbolTable(names, {"n": n})
+    funcs = occupation_functions(model)
+    table = SymbolTable(names, funcs)
     for item in where or ():
         if "=" not in item:
             raise CgsymError(f"--where expects NAME=EXPR, got '{item}'")
@@ -78,8 +79,26 @@ def _symbol_table(model: Model, where):
         value = read_expression(rhs.strip(), table)
         names = dict(names)
         names[key] = value
-        table = SymbolTable(names, {"n": n})
+        table = SymbolTable(names, {k: v for k, v in funcs.items() if k not in names})
     return table
+
+
+def occupation_functions(model: Model) -> dict:
+    """Functions a reader needs for cgsym's own LaTeX: n(w, T); n(w) for a single
+    reservoir; n_p(w) = n(w, T_p) for each reservoir p (the paper's n_h, n_l, ...)."""
+    temps = {r.temperature for r in model.reservoirs}
+
+    def occ(*args):
+        if len(args) == 2:
+            return n(*args)
+        if len(args) == 1 and len(temps) == 1:
+            return n(args[0], next(iter(temps)))
+        raise CgsymError("n(...) takes (frequency, temperature)")
+
+    funcs = {"n": occ}
+    for r in model.reservoirs:
+        funcs[f"n_{r.name}"] = (lambda T: (lambda w: n(w, T)))(r.temperature)
+    return funcs
 
 
 def _split_pair(inner: str, basis, what: str):
