@@ -135,7 +135,7 @@ def _evaluate_coarse_grained(args, model, vals):
     if args.dt is None:
         raise CgsymError("--regime coarse-grained needs --dt VALUE (the coarse-graining time)")
     try:
-        from .coarse_graining import evaluate_coarse_grained
+        from .finite_dt import evaluate_coarse_grained
     except ImportError:  # pragma: no cover
         raise CgsymError("the coarse-grained regime is not available in this build") from None
     res = evaluate_coarse_grained(model, vals, args.dt)
