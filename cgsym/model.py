@@ -368,6 +368,30 @@ def _check_name(name: str, where: str):
                          f"starting with a letter)")
 
 
+
+def _require_positive(expr: sp.Expr, message: str, text: str) -> None:
+    """Reject an expression that is not positive for every positive parameter (and omega > 0).
+
+    SymPy's assumptions decide most cases (every parameter symbol is positive); when
+    they cannot, the expression is evaluated at 64 fixed pseudo-random positive
+    rational points (log-uniform over 1e-3 .. 1e3), and a non-positive or non-real
+    value there is a counterexample that is reported.
+    """
+    if expr.is_positive:
+        return
+    if expr.is_positive is False or expr.is_number:
+        raise CgsymError(f"{message}, got {text}")
+    import random
+    rng = random.Random(20261201)
+    syms = sorted(expr.free_symbols, key=lambda s: s.name)
+    for _ in range(64):
+        point = {s: sp.Rational(round(10 ** rng.uniform(-3, 3), 4)).limit_denominator(10 ** 6)
+                 or sp.Rational(1, 1000) for s in syms}
+        v = sp.N(expr.xreplace(point), 30)
+        if not (v.is_real and v > 0):
+            where = ", ".join(f"{s}={float(point[s]):g}" for s in syms)
+            raise CgsymError(f"{message}, got {text}, which is {sp.N(v, 4)} at {where}")
+
 def model_from_dict(data: dict, source: str = "") -> Model:
     """Build and validate a :class:`Model` from the TOML structure (see README)."""
     if not isinstance(data, dict):
@@ -460,8 +484,7 @@ def model_from_dict(data: dict, source: str = "") -> Model:
         ttext = _require(r, "temperature", (str, int, float), where)
         T = _parse(str(ttext), symbols, f"{where} temperature")
         T = sp.nsimplify(T) if isinstance(T, sp.Float) else sp.sympify(T)
-        if not T.free_symbols and not (T.is_positive):
-            raise CgsymError(f"{where}: the temperature must be positive, got {T}")
+        _require_positive(T, f"{where}: the temperature must be positive", str(ttext))
         if "rate" in r:
             rtext = r["rate"]
             if not isinstance(rtext, (str, int, float)) or isinstance(rtext, bool):
@@ -477,8 +500,11 @@ def model_from_dict(data: dict, source: str = "") -> Model:
         rate_locals = dict(symbols)
         rate_locals["omega"] = OMEGA
         rate = sp.sympify(_parse(rtext, rate_locals, f"{where} rate"))
-        if not isinstance(rate, sp.Expr) or rate.is_number and not rate.is_positive:
-            raise CgsymError(f"{where}: the rate gamma(omega) must be a positive expression, got {rtext}")
+        if not isinstance(rate, sp.Expr):
+            raise CgsymError(f"{where}: the rate gamma(omega) must be a positive expression, "
+                             f"got {rtext}")
+        _require_positive(rate, f"{where}: the rate gamma(omega) must be a positive expression "
+                          f"(for omega > 0 and positive parameters)", rtext)
         reservoirs.append(Reservoir(rname, X, T, rate, ctext, rtext))
     rnames = [r.name for r in reservoirs]
     dup = {x for x in rnames if rnames.count(x) > 1}

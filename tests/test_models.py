@@ -212,12 +212,17 @@ def test_invalid_model(what):
     assert "\n" not in str(e.value)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: model_from_dict accepts rate = '-gamma' "
-                   "(negative for every positive gamma); only *numeric* rates are checked for "
-                   "positivity (model.py: `rate.is_number and not rate.is_positive`)")
-def test_negative_symbolic_rate_is_rejected():
-    d = _set(BASE, ("reservoirs", 0, "rate"), "-gamma")
-    with pytest.raises(cgsym.CgsymError, match=r"rate gamma\(omega\) must be a positive"):
+@pytest.mark.parametrize("rate", ["-gamma", "gamma - omega", "gamma*(1 - omega)"])
+def test_symbolic_rate_that_can_be_negative_is_rejected(rate):
+    d = _set(BASE, ("reservoirs", 0, "rate"), rate)
+    with pytest.raises(cgsym.CgsymError, match=r"rate gamma\(omega\) must be a positive") as e:
+        cgsym.model_from_dict(d)
+    assert "\n" not in str(e.value)
+
+
+def test_symbolic_temperature_that_is_negative_is_rejected():
+    d = _set(BASE, ("reservoirs", 0, "temperature"), "-T")
+    with pytest.raises(cgsym.CgsymError, match="temperature must be positive"):
         cgsym.model_from_dict(d)
 
 
