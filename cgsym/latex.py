@@ -81,6 +81,14 @@ def rates_latex(r, printer) -> str:
 
 
 def master_equation_latex(me, printer) -> str:
+    return " + ".join(master_equation_parts(me, printer))
+
+
+def master_equation_parts(me, printer) -> list[str]:
+    """The master equation's top-level summands as LaTeX strings (each one balanced).
+
+    ``derivation_latex`` breaks lines only between these, never inside a group.
+    """
     p = _pp(printer, me.model)
     parts = [r"\frac{d\rho}{dt} = -i\left[H_S, \rho\right]"]
     for t in me.terms:
@@ -88,7 +96,7 @@ def master_equation_latex(me, printer) -> str:
         xn = rf"X_{{{t.reservoir},{t.n}}}"
         parts.append(rf"\left({p._print(t.rate)}\right)\left({xm}\rho {xn}^\dagger - \tfrac12"
                      rf"\{{{xn}^\dagger {xm}, \rho\}}\right)")
-    return " + ".join(parts)
+    return parts
 
 
 def steady_state_latex(ss, printer) -> str:
@@ -177,8 +185,8 @@ def derivation_latex(d) -> str:
     body = [r"\section*{Spectrum}", r"\[" + spectrum_latex(d.spectrum, p) + r"\]",
             r"\section*{$\gamma$ matrices}", r"\[" + rates_latex(d.rates, p) + r"\]",
             r"\section*{Master equation}",
-            r"\begin{multline*}" + master_equation_latex(d.master_equation, p).replace(
-                " + ", r" \\ + ") + r"\end{multline*}",
+            r"\begin{multline*}" + r" \\ + ".join(master_equation_parts(d.master_equation, p))
+            + r"\end{multline*}",
             r"\section*{Steady state}", r"\[" + steady_state_latex(d.steady_state, p) + r"\]"]
     if d.heat_currents is not None:
         body += [r"\section*{Heat currents}", r"\[" + heat_currents_latex(d.heat_currents, p) + r"\]"]
