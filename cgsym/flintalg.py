@@ -95,12 +95,24 @@ def tidy_flint(expr, factor: bool = True):
         return expr
     p, back = polynomial_form(expr)
     num, den = sp.fraction(sp.together(p))
+    num, den = sp.expand(num), sp.expand(den)
+    if den.has(sp.I):
+        # Gaussian-rational denominator: flint's fmpz_mpoly has integer coefficients,
+        # so let SymPy cancel over QQ<I> (rare: stationary manifolds with coherences)
+        from .algebra import tidy
+        return tidy(expr, factor)
     gens = sorted(p.free_symbols, key=sp.default_sort_key)
     ring = Ring(gens)
-    fn, qn = ring.from_sympy(sp.expand(num))
-    fd, qd = ring.from_sympy(sp.expand(den))
-    # num/den = (fn/qn) / (fd/qd) = (fn*qd) / (fd*qn)
-    out = ratio(ring, fn * qd, fd * qn, factor)
+    fd, qd = ring.from_sympy(den)
+    # a complex numerator num = a + I*b (a, b free of I) is tidied part by part
+    a, b = num.subs(sp.I, 0), sp.expand((num - num.subs(sp.I, 0)) / sp.I)
+    out = sp.S.Zero
+    for part, unit in ((a, sp.S.One), (b, sp.I)):
+        if part == 0:
+            continue
+        fn, qn = ring.from_sympy(part)
+        # part/den = (fn/qn) / (fd/qd) = (fn*qd) / (fd*qn)
+        out += unit * ratio(ring, fn * qd, fd * qn, factor)
     return out.xreplace(back)
 
 

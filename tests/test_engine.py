@@ -504,23 +504,13 @@ temperature = "T"
 """
 
 
-XFAIL_MANIFOLD_TIDY = pytest.mark.xfail(
-    strict=True, raises=Exception,
-    reason="engine bug: derive() crashes with sympy CoercionFailed ('expected Rational, got "
-           "-8*I') in steady_state._general_steady_state -> flintalg.tidy_flint when a "
-           "stationary-manifold matrix has imaginary entries (third decoupled qubit, "
-           "partial-secular, non-weak); the CLI prints a traceback and exits 1")
-
-
 def _decoupled_cases():
     for tid, text in (("third-qubit", DECOUPLED_THIRD_QUBIT), ("no-exchange", DECOUPLED_NO_EXCHANGE)):
         for regime in REGIMES:
             for weak in (False, True):
                 if (tid, regime, weak) == ("third-qubit", "secular", False):
                     continue  # 1.7 s and nothing the other three third-qubit cases miss
-                marks = ([XFAIL_MANIFOLD_TIDY]
-                         if (tid, regime, weak) == ("third-qubit", "partial-secular", False) else [])
-                yield pytest.param(text, regime, weak, marks=marks,
+                yield pytest.param(text, regime, weak,
                                    id=f"{tid}-{regime}-{'weak' if weak else 'full'}")
 
 
