@@ -204,8 +204,13 @@ def check_random_model(model, weak, draw_float):
         vals = random_point(draw_float, model)
         note(f"{regime}, weak={weak}: {vals}")
         num = numeric_pipeline(model, vals, regime, weak)
-        assert_close(lambdify_expr(d.master_equation.liouvillian(), model)(vals),
-                     num.liouvillian, 1e-9, "Liouvillian")
+        Lnum = np.asarray(lambdify_expr(d.master_equation.liouvillian(), model)(vals),
+                          dtype=complex)
+        assert_close(Lnum, num.liouvillian, 1e-9, "Liouvillian")
+        # Hermiticity preservation: L(rho^+) = L(rho)^+ (column stacking: vec index a + dim*b)
+        perm = [(j % dim) * dim + j // dim for j in range(dim * dim)]
+        assert np.max(np.abs(Lnum[np.ix_(perm, perm)].conj() - Lnum)) <= 1e-12 * max(
+            1.0, np.max(np.abs(Lnum)))
         assert d.steady_state.kernel_dimension == num.kernel_dimension
         if not d.steady_state.unique:
             event(f"kernel dimension {d.steady_state.kernel_dimension}")
@@ -223,6 +228,32 @@ def check_random_model(model, weak, draw_float):
             event(f"{regime}: gamma not proved positive")
         J = {p: float(np.real(lambdify_expr(e, model)(vals))) for p, e in d.heat_currents.currents}
         assert_currents_close(J, dict(num.heat_currents), current_scale(num), 1e-9, "J")
+        if regime == "secular" and not weak:
+            check_thermodynamics(model, vals, rho, J, current_scale(num))
+
+
+def check_thermodynamics(model, vals, rho, J, scale):
+    """Secular regime, exact Bohr frequencies: Gibbs state for one temperature (Eq. 98);
+    for two temperatures heat flows from hot to cold and the entropy production
+    -sum_p J_p / T_p is non-negative (Spohn)."""
+    temps = {r.name: float(r.temperature.subs({p.symbol: vals[p.name]
+                                               for p in model.parameters}))
+             for r in model.reservoirs}
+    if len(set(temps.values())) == 1:
+        T = next(iter(temps.values()))
+        H = np.asarray(lambdify_expr(model.hamiltonian, model)(vals), dtype=complex)
+        E, U = np.linalg.eigh(H)
+        w = np.exp(-(E - E.min()) / T)
+        gibbs = (U * (w / w.sum())) @ U.conj().T
+        assert_close(rho, gibbs, 1e-9, "Gibbs state (one temperature, secular)")
+        event("secular: Gibbs state at one temperature")
+        return
+    sigma = -sum(J[p] / temps[p] for p in J)
+    assert sigma >= -1e-9 * scale / min(temps.values()), f"entropy production {sigma} < 0"
+    if len(J) == 2:
+        hot = max(temps, key=temps.get)
+        assert J[hot] >= -1e-9 * scale, f"J from the hotter reservoir {hot} is {J[hot]} < 0"
+        event("secular: heat flows from hot to cold")
 
 
 def _floats(data):
