@@ -1,6 +1,9 @@
-"""Command line: ``cgsym derive | evaluate | reproduce | check | models``.
+"""Command line: ``cgsym derive | evaluate | plot | reproduce | check | models``.
 
-Every error is one line on stderr and exit status 2 (no traceback).
+Every error is one line on stderr and exit status 2 (no traceback).  ``evaluate`` also
+checks the chosen regime against the time-scale ladder at the point and prints a
+``cgsym: WARNING:`` line on stderr (exit status still 0) when the regime is outside its
+window (see :mod:`cgsym.diagnostics`).
 """
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ class _Parser(argparse.ArgumentParser):
         raise CgsymError(f"{self.prog}: {message}")
 
 
-def _parse_at(items, model) -> dict:
-    """--at NAME=VALUE pairs -> {name: float}; all parameters, positive, finite."""
+def _parse_at(items, model, optional=()) -> dict:
+    """--at NAME=VALUE pairs -> {name: float}; all parameters (but ``optional``), positive, finite."""
     vals = {}
     for item in items or []:
         if "=" not in item:
@@ -38,7 +41,7 @@ def _parse_at(items, model) -> dict:
         if k in vals:
             raise CgsymError(f"--at gives '{k}' twice")
         vals[k] = x
-    missing = [p.name for p in model.parameters if p.name not in vals]
+    missing = [p.name for p in model.parameters if p.name not in vals and p.name not in optional]
     if missing:
         raise CgsymError(f"--at is missing parameter(s): {', '.join(missing)}")
     return vals
@@ -104,11 +107,36 @@ def cmd_evaluate(args):
         d.steady_state.require_unique()
         rho = np.asarray(lambdify_expr(d.steady_state.matrix, model)(vals), dtype=complex)
         J = {name: float(np.real(lambdify_expr(e, model)(vals))) for name, e in d.heat_currents.currents}
-    _print_evaluation(args, model, rho, J)
+    diag = _diagnostics(args, model, vals, args.regime)
+    _print_evaluation(args, model, rho, J, diag=diag)
     return 0
 
 
-def _print_evaluation(args, model, rho, J, extra=None):
+def _warn(message: str) -> None:
+    print(f"cgsym: WARNING: {message}", file=sys.stderr)
+
+
+def _diagnostics(args, model, vals, regime, dt=None):
+    """The time-scale ladder at the point; warnings on stderr; the ladder if --diagnostics.
+
+    Without --diagnostics only failed orderings are warned about (ratio < 1) and a failure
+    of the diagnostics themselves is silent; with it, marginal orderings (ratio < 10) too.
+    """
+    verbose = getattr(args, "diagnostics", False)
+    from .diagnostics import diagnose
+    try:
+        dg = diagnose(model, vals, regime, dt=dt, weak_internal=args.weak_internal)
+    except CgsymError as e:
+        if verbose:
+            _warn(f"validity diagnostics unavailable at this point: {e}")
+            return {"error": str(e)}
+        return None
+    for msg in dg.warnings(include_marginal=verbose):
+        _warn(msg)
+    return dg if verbose else None
+
+
+def _print_evaluation(args, model, rho, J, extra=None, diag=None):
     import numpy as np
     rho = np.asarray(rho, dtype=complex).reshape(model.dim, model.dim)
     out = {"heat_currents": J,
@@ -117,6 +145,8 @@ def _print_evaluation(args, model, rho, J, extra=None):
                             "imag": [[float(x) for x in row] for row in rho.imag]}}
     if extra:
         out.update(extra)
+    if diag is not None:
+        out["timescales"] = diag if isinstance(diag, dict) else diag.to_json()
     if args.format == "json":
         print(json.dumps(out, indent=1))
         return
@@ -129,6 +159,8 @@ def _print_evaluation(args, model, rho, J, extra=None):
                                for j in range(model.dim)))
     for k, v in (extra or {}).items():
         print(f"{k}: {v}")
+    if diag is not None:
+        print(diag.text() if not isinstance(diag, dict) else f"timescales: {diag}")
 
 
 def _evaluate_coarse_grained(args, model, vals):
@@ -138,9 +170,61 @@ def _evaluate_coarse_grained(args, model, vals):
         from .finite_dt import evaluate_coarse_grained
     except ImportError:  # pragma: no cover
         raise CgsymError("the coarse-grained regime is not available in this build") from None
-    res = evaluate_coarse_grained(model, vals, args.dt)
+    if not math.isfinite(args.dt) or args.dt <= 0:
+        raise CgsymError(f"--dt must be a positive, finite coarse-graining time, got {args.dt:g}")
+    res = evaluate_coarse_grained(model, vals, args.dt, lamb_shift=True)
+    diag = _diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
     _print_evaluation(args, model, res["steady_state"], res["heat_currents"],
-                      {k: v for k, v in res.items() if k not in ("steady_state", "heat_currents")})
+                      {k: v for k, v in res.items() if k not in ("steady_state", "heat_currents")},
+                      diag=diag)
+    return 0
+
+
+def cmd_plot(args):
+    from .model import load_model
+    from . import plot as pl
+    if args.what not in pl.WHATS:
+        raise CgsymError(f"unknown --what '{args.what}' (choose from {', '.join(pl.WHATS)})")
+    model = load_model(args.model)
+    if not 2 <= args.points <= pl.MAX_POINTS:
+        raise CgsymError(f"--points must be between 2 and {pl.MAX_POINTS}, got {args.points}")
+    out = args.out or f"{model.name}-{args.what}.png"
+    pl.check_out_path(out)
+    if args.dt is not None and (not math.isfinite(args.dt) or args.dt <= 0):
+        raise CgsymError(f"--dt must be a positive, finite coarse-graining time, got {args.dt:g}")
+    if args.reservoir is not None:
+        model.reservoir(args.reservoir)
+    if args.what == "current-vs-omega":
+        slow = pl.slow_parameter(model)
+        vals = _parse_at(args.at, model, optional=(slow,))
+        if args.reservoir is not None:
+            raise CgsymError("--reservoir is not used by current-vs-omega (it plots the first "
+                             "reservoir's current)")
+        sw = pl.sweep_current_vs_omega(model, vals, weak=args.weak_internal, dt=args.dt,
+                                       points=args.points, omega_range=args.range,
+                                       numeric=args.numeric, timeout=args.timeout)
+    else:
+        if args.dt is not None:
+            raise CgsymError(f"--dt is the swept variable of {args.what}; give its interval "
+                             f"with --range MIN MAX")
+        if args.weak_internal:
+            raise CgsymError(f"--weak-internal does not apply to {args.what} (the finite-dt "
+                             f"rates use the exact Bohr frequencies)")
+        vals = _parse_at(args.at, model)
+        if args.what == "gamma-vs-dt":
+            sw = pl.sweep_gamma_vs_dt(model, vals, reservoir=args.reservoir,
+                                      points=args.points, dt_range=args.range)
+        else:
+            sw = pl.sweep_current_vs_dt(model, vals, points=args.points, dt_range=args.range,
+                                        reservoir=args.reservoir)
+    try:
+        fig = pl.render(sw)
+    except CgsymError:
+        raise
+    except Exception as e:  # noqa: BLE001 - one line, no traceback
+        raise CgsymError(f"drawing the figure failed: {e}") from None
+    path = pl.save_atomic(fig, out)
+    print(f"wrote {path}")
     return 0
 
 
@@ -172,7 +256,34 @@ def build_parser():
     e.add_argument("--numeric", action="store_true", help="use the independent numeric pipeline")
     e.add_argument("--dt", type=float, default=None, help="coarse-graining time (coarse-grained regime)")
     e.add_argument("--format", choices=("text", "json"), default="text")
+    e.add_argument("--diagnostics", action="store_true",
+                   help="report the time-scale ladder (tau_c, 1/omega_S, 1/Omega, dt, tau_S) and "
+                        "the validity of the regime; JSON key 'timescales'")
     e.set_defaults(func=cmd_evaluate)
+    pp = sub.add_parser("plot", help="plot J vs the slow parameter, or gamma_mn / J vs the "
+                                     "coarse-graining time (PNG or PDF)")
+    pp.add_argument("model", help="shipped model name or path to a model file (.toml)")
+    pp.add_argument("--what", required=True,
+                    help="current-vs-omega | gamma-vs-dt | current-vs-dt")
+    pp.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[],
+                    help="the parameter point (the swept slow parameter may be left out for "
+                         "current-vs-omega)")
+    pp.add_argument("--weak-internal", action="store_true",
+                    help="current-vs-omega: closed forms with the rates at the slow -> 0 limit")
+    pp.add_argument("--dt", type=float, default=None,
+                    help="current-vs-omega: also draw the finite-dt current at this dt")
+    pp.add_argument("--reservoir", default=None, help="reservoir (default: the first)")
+    pp.add_argument("--points", type=int, default=40, help="points of the sweep (default 40)")
+    pp.add_argument("--range", type=float, nargs=2, metavar=("MIN", "MAX"), default=None,
+                    help="interval of the swept variable (default: from the time-scale ladder)")
+    pp.add_argument("--numeric", action="store_true",
+                    help="current-vs-omega: numeric pipeline instead of the derived closed forms")
+    pp.add_argument("--out", default=None, help="output file, .png or .pdf "
+                                                "(default MODEL-WHAT.png)")
+    pp.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                    help=f"limit of each symbolic derivation in seconds (default "
+                         f"{DEFAULT_TIMEOUT:g})")
+    pp.set_defaults(func=cmd_plot)
     r = sub.add_parser("reproduce", help="reproduce the paper equation by equation")
     r.add_argument("--out", default="out", help="output directory (default ./out)")
     r.add_argument("--format", choices=("text", "json"), default="text")
@@ -201,6 +312,12 @@ def main(argv=None) -> int:
     except RecursionError:
         print("cgsym: error: expression too deeply nested", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`cgsym derive ... | head`): stop quietly, as cat does
+        import os
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

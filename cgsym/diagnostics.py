@@ -1,0 +1,244 @@
+"""Validity diagnostics at a numeric point: the time-scale ladder and the regime windows.
+
+Cresser & Facer, Sec. III and Appendix A: a coarse-grained master equation needs
+
+* ``secular`` (Eq. 52): Delta t >> 1/Omega for every slow splitting Omega while
+  Delta t << tau_S, hence Omega^-1 << tau_S, i.e. the slow splittings >> the rates
+  (Sec. VI: the secular heat current stays finite, unphysically, as Omega -> 0);
+* ``partial-secular`` (Eq. 55): 1/omega_S << Delta t << 1/Omega and Delta t << tau_S,
+  hence the fast Bohr frequencies >> the rates and omega_S >> Omega;
+* ``coarse-grained`` (finite Delta t, Eq. 45): tau_c << Delta t << tau_S.
+
+The ladder, at the point:
+
+``tau_c``
+    bath correlation time (:func:`cgsym.coarse_graining.correlation_time`, coherence
+    definition), the largest over the reservoirs; ``None`` where it is not defined (a flat
+    or sub-Ohmic rate, or a rate without cutoff: G(tau) is then not integrable).
+``inv_omega_S``
+    1/omega_S, omega_S the smallest non-zero *fast* Bohr frequency (the slow -> 0 limit of
+    a frequency cluster) over all reservoirs.
+``inv_Omega``
+    1/Omega, Omega the smallest non-zero difference of two Bohr frequencies of the same slow
+    cluster (``None`` without slow splittings).
+``dt``
+    the coarse-graining time, when given.
+``tau_S``
+    1/Gamma_max, Gamma_max = max_p max_m Gamma_p(omega_m) the largest plateau rate
+    gamma_p(|w|)(n_p(|w|) + theta(-w)) (Eq. 52).
+
+Every inequality "a << b" is graded by the ratio b/a: ``ok`` (>= margin, default 10),
+``marginal`` (1 <= ratio < margin) or ``fails`` (< 1: the ordering is reversed).  A
+``fails`` is always reported as a warning; a ``marginal`` only on request (``cgsym
+evaluate --diagnostics``), so that points chosen with a factor of a few between the
+scales, as in the test suite, stay quiet.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import CgsymError
+
+__all__ = ["Check", "Diagnostics", "diagnose"]
+
+MARGIN = 10.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One inequality ``small << large`` of a regime's window."""
+
+    regime: str
+    inequality: str          # e.g. "Omega^-1 << tau_S"
+    meaning: str             # e.g. "slow splitting Omega >> largest rate Gamma_max"
+    small_name: str
+    small: float
+    large_name: str
+    large: float
+    margin: float = MARGIN
+
+    @property
+    def ratio(self) -> float:
+        return self.large / self.small if self.small > 0 else math.inf
+
+    @property
+    def status(self) -> str:
+        r = self.ratio
+        return "ok" if r >= self.margin else "marginal" if r >= 1 else "fails"
+
+    def message(self) -> str:
+        verb = "fails" if self.status == "fails" else "is only marginal"
+        return (f"regime {self.regime} is outside its window: {self.inequality} {verb} "
+                f"({self.large_name} = {self.large:.4g} vs {self.small_name} = "
+                f"{self.small:.4g}, ratio {self.ratio:.3g}, needs >> 1, i.e. about "
+                f">= {self.margin:g}): {self.meaning}")
+
+    def to_json(self) -> dict:
+        return {"regime": self.regime, "inequality": self.inequality, "meaning": self.meaning,
+                self.small_name: self.small, self.large_name: self.large,
+                "ratio": self.ratio, "status": self.status}
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    regime: str
+    tau_c: float | None
+    tau_c_per_reservoir: dict
+    inv_omega_S: float | None
+    inv_Omega: float | None
+    dt: float | None
+    tau_S: float
+    rate_max: float
+    dt_plateau: str | None
+    checks: tuple = field(default_factory=tuple)
+    margin: float = MARGIN
+
+    def warnings(self, include_marginal: bool = False) -> list[str]:
+        bad = ("fails", "marginal") if include_marginal else ("fails",)
+        return [c.message() for c in self.checks if c.status in bad]
+
+    def to_json(self) -> dict:
+        def inv(x):
+            return 1 / x if x else None
+        return {
+            "units": "hbar = k_B = 1; times",
+            "tau_c": self.tau_c,
+            "tau_c_per_reservoir": dict(self.tau_c_per_reservoir),
+            "inv_omega_S": self.inv_omega_S,
+            "inv_Omega": self.inv_Omega,
+            "dt": self.dt,
+            "tau_S": self.tau_S,
+            "omega_S": inv(self.inv_omega_S),
+            "Omega": inv(self.inv_Omega),
+            "rate_max": self.rate_max,
+            "dt_plateau": self.dt_plateau,
+            "margin": self.margin,
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+    def text(self) -> str:
+        def f(x):
+            return "undefined" if x is None else f"{x:.4g}"
+        lines = ["Time scales (hbar = k_B = 1):",
+                 f"  tau_c      = {f(self.tau_c)}   (bath correlation time"
+                 + ("" if self.tau_c is not None else
+                    ": undefined for this spectral function, e.g. a flat rate") + ")",
+                 f"  1/omega_S  = {f(self.inv_omega_S)}   (smallest fast Bohr frequency)",
+                 f"  1/Omega    = {f(self.inv_Omega)}   (smallest slow splitting)"]
+        if self.dt is not None:
+            lines.append(f"  dt         = {f(self.dt)}   (coarse-graining time; "
+                         f"gamma(dt) plateau: {self.dt_plateau})")
+        lines.append(f"  tau_S      = {f(self.tau_S)}   (1/largest rate, "
+                     f"Gamma_max = {self.rate_max:.4g})")
+        lines.append(f"Validity of regime {self.regime} (ok: ratio >= {self.margin:g}):")
+        for c in self.checks:
+            lines.append(f"  {c.inequality:<24} ratio {c.ratio:<10.3g} {c.status}")
+        return "\n".join(lines)
+
+
+def _tau_c(model, res, values, temperature):
+    from . import coarse_graining as cg
+    from .finite_dt import _rate_callable
+    try:
+        rate = _rate_callable(model, res, values)
+        return float(cg.correlation_time(rate, temperature, dps=6))
+    except CgsymError:
+        return None
+    except Exception:  # noqa: BLE001 - a diagnostic never breaks evaluate
+        return None
+
+
+def diagnose(model, values: dict, regime: str, dt: float | None = None,
+             weak_internal: bool = False, margin: float = MARGIN) -> Diagnostics:
+    """The time-scale ladder at ``values`` and the checks of ``regime``'s window.
+
+    ``regime`` is ``"secular"``, ``"partial-secular"`` or ``"coarse-grained"`` (needs ``dt``).
+
+    Raises
+    ------
+    CgsymError
+        The numeric spectrum or rates cannot be evaluated at the point.
+    """
+    from .numerics import numeric_pipeline
+    pipeline_regime = regime if regime in ("secular", "partial-secular") else "secular"
+    nr = numeric_pipeline(model, values, pipeline_regime, weak_internal)
+    fast, slow, rates = [], [], []
+    for p in nr.frequencies:
+        w = nr.frequencies[p]
+        lim = nr.limit_frequencies[p]
+        scale = max([abs(x) for x in w] + [1e-300])
+        fast += [abs(x) for x in lim if abs(x) > 1e-9 * scale]
+        for cl in nr.clusters[p]:
+            for i in cl:
+                for j in cl:
+                    d = abs(w[i] - w[j])
+                    if d > 1e-9 * scale:
+                        slow.append(d)
+        g = np.asarray(nr.gamma[p][1])
+        rates.append(float(np.max(np.abs(np.diag(g)))) if g.size else 0.0)
+    omega_S = min(fast) if fast else None
+    Omega = min(slow) if slow else None
+    rate_max = max(rates) if rates else 0.0
+    tau_S = 1 / rate_max if rate_max > 0 else math.inf
+    from .numerics import evaluate_model
+    temps = evaluate_model(nr.model, nr.values).temperatures
+    taus = {r.name: _tau_c(nr.model, r, dict(nr.values), temps[r.name])
+            for r in nr.model.reservoirs}
+    defined = [t for t in taus.values() if t is not None]
+    tau_c = max(defined) if defined else None
+
+    checks = []
+
+    def check(inequality, meaning, small_name, small, large_name, large):
+        if small is None or large is None or not math.isfinite(small):
+            return
+        checks.append(Check(regime, inequality, meaning, small_name, small, large_name, large,
+                            margin))
+
+    inv_wS = 1 / omega_S if omega_S else None
+    inv_O = 1 / Omega if Omega else None
+    if regime == "secular":
+        if inv_O is not None:
+            check("Omega^-1 << tau_S", "the slow splitting Omega must exceed the largest rate "
+                  "Gamma_max, else the secular currents are unphysical (finite as Omega -> 0); "
+                  "use --regime partial-secular",
+                  "Gamma_max", rate_max, "Omega", Omega)
+        if inv_wS is not None:
+            check("omega_S^-1 << tau_S", "the fast Bohr frequency omega_S must exceed the "
+                  "largest rate Gamma_max", "Gamma_max", rate_max, "omega_S", omega_S)
+    elif regime == "partial-secular":
+        if inv_wS is not None:
+            check("omega_S^-1 << tau_S", "the fast Bohr frequency omega_S must exceed the "
+                  "largest rate Gamma_max (partial-secular needs 1/omega_S << dt << tau_S)",
+                  "Gamma_max", rate_max, "omega_S", omega_S)
+        if inv_O is not None and inv_wS is not None:
+            check("omega_S^-1 << Omega^-1", "the fast frequency omega_S must exceed the slow "
+                  "splitting Omega, so that a window 1/omega_S << dt << 1/Omega exists",
+                  "Omega", Omega, "omega_S", omega_S)
+    elif regime == "coarse-grained":
+        if dt is None:
+            raise CgsymError("the coarse-grained diagnostics need dt")
+        if tau_c is not None:
+            check("tau_c << dt", "the coarse-graining time must exceed the bath "
+                  "correlation time (Markov approximation)",
+                  "tau_c", tau_c, "dt", dt)
+        check("dt << tau_S", "the coarse-graining time must be shorter than "
+                  "1/largest rate (the system must not relax within one dt)",
+              "dt", dt, "tau_S", tau_S)
+    else:
+        raise CgsymError(f"unknown regime '{regime}'")
+    plateau = None
+    if dt is not None:
+        longest = max([x for x in (inv_wS, inv_O) if x is not None], default=0.0)
+        if dt >= margin * longest:
+            plateau = "secular"
+        elif inv_O is not None and inv_wS is not None and margin * inv_wS <= dt <= inv_O / margin:
+            plateau = "partial-secular"
+        else:
+            plateau = "intermediate (gamma_mn depends on dt)"
+    return Diagnostics(regime=regime, tau_c=tau_c, tau_c_per_reservoir=taus, inv_omega_S=inv_wS,
+                       inv_Omega=inv_O, dt=dt, tau_S=tau_S, rate_max=rate_max,
+                       dt_plateau=plateau, checks=tuple(checks), margin=margin)
