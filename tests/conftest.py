@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 import sympy as sp
 
 import cgsym
@@ -25,7 +26,7 @@ TESTS = Path(__file__).resolve().parent
 BAD_INPUTS = TESTS / "bad_inputs"
 
 SHIPPED = ("two-qubits-one-bath", "two-qubits-two-baths", "tunnelling-qubit",
-           "v-type-three-level", "detuned-qubits")
+           "v-type-three-level", "detuned-qubits", "tunnelling-qubit-ohmic")
 REGIMES = ("secular", "partial-secular")
 
 #: symbolic derivations that take a minute or more (run with -m slow)
@@ -34,6 +35,20 @@ SLOW_CASES = frozenset({
     ("detuned-qubits", "secular", False),
     ("detuned-qubits", "partial-secular", False),
 })
+
+#: symbolic derivations that do not finish in 5 minutes on the 2-core machine (README,
+#: "Measured"); skipped even under -m slow.  The numeric pipeline still covers them.
+UNREACHED_CASES = frozenset({
+    ("tunnelling-qubit-ohmic", "partial-secular", False),
+})
+
+
+def case_marks(name, regime, weak) -> list:
+    """pytest marks of a symbolic (model, regime, weak) case: slow, skipped, or none."""
+    key = (name, regime, weak)
+    if key in UNREACHED_CASES:
+        return [pytest.mark.skip(reason="symbolic derivation does not finish in 5 min")]
+    return [pytest.mark.slow] if key in SLOW_CASES else []
 
 #: two odd parameter points respecting slow << frequency; point 1 swaps hot and cold
 #: for the tunnelling qubit (T_l < T_r) so that both directions of the current occur

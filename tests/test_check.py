@@ -117,12 +117,11 @@ def test_unknown_quantity(capsys):
 
 
 def _round_trip_cases():
-    from conftest import REGIMES, SHIPPED, SLOW_CASES
+    from conftest import REGIMES, SHIPPED, case_marks
     for name in SHIPPED:
         for regime in REGIMES:
             for weak in (True, False):
-                marks = [pytest.mark.slow] if (name, regime, weak) in SLOW_CASES else []
-                yield pytest.param(name, regime, weak, marks=marks,
+                yield pytest.param(name, regime, weak, marks=case_marks(name, regime, weak),
                                    id=f"{name}-{regime}-{'weak' if weak else 'full'}")
 
 

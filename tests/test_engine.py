@@ -25,7 +25,7 @@ from cgsym.numerics import lambdify_expr, numeric_pipeline
 from conftest import (
     REGIMES,
     SHIPPED,
-    SLOW_CASES,
+    case_marks,
     assert_close,
     assert_currents_close,
     case_id,
@@ -47,8 +47,8 @@ RTOL = 1e-9
 
 
 def _case(name, regime, weak):
-    marks = [pytest.mark.slow] if (name, regime, weak) in SLOW_CASES else []
-    return pytest.param(name, regime, weak, marks=marks, id=case_id(name, regime, weak))
+    return pytest.param(name, regime, weak, marks=case_marks(name, regime, weak),
+                        id=case_id(name, regime, weak))
 
 
 CASES = [_case(m, r, w) for m in SHIPPED for r in REGIMES for w in (False, True)]

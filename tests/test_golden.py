@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SLOW_CASES, assert_close, lambdified
+from conftest import assert_close, case_marks, lambdified
 
 GOLDEN = json.loads((Path(__file__).resolve().parent / "cases" / "golden_qutip.json").read_text())
 
@@ -22,7 +22,7 @@ GOLDEN = json.loads((Path(__file__).resolve().parent / "cases" / "golden_qutip.j
 def _cases():
     for c in GOLDEN["cases"]:
         key = (c["model"], c["regime"], c["weak_internal"])
-        marks = [pytest.mark.slow] if key in SLOW_CASES else []
+        marks = case_marks(*key)
         pid = f"{c['model']}-{c['regime']}-{'weak' if c['weak_internal'] else 'full'}-" + \
               ",".join(f"{v:g}" for v in list(c["point"].values())[:2])
         yield pytest.param(c, marks=marks, id=pid)
