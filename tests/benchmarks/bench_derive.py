@@ -1,43 +1,31 @@
-"""Benchmarks (run on demand, never in the default test run).
+"""Cold ``cgsym derive`` benchmarks (a thin wrapper around bench_all.py's ``cli`` group).
 
     python tests/benchmarks/bench_derive.py          # prints a table
-    python -m pytest tests/benchmarks -m benchmark   # same, as assertions on the targets
+    python tests/benchmarks/bench_all.py             # the whole suite of issue 7
+    python -m pytest tests/benchmarks -m benchmark   # the targets as assertions
 
 Each case runs ``cgsym derive`` end to end in a fresh subprocess (cold imports
-included), as a user would, and reports wall time and peak memory.
+included), as a user would, and reports wall time and the peak memory of that
+subprocess alone.
 """
 from __future__ import annotations
 
-import resource
-import subprocess
 import sys
-import time
+from pathlib import Path
 
-CASES = [
-    # (label, argv, target seconds)
-    ("derive two-qubits-two-baths partial-secular --weak-internal",
-     ["derive", "two-qubits-two-baths", "--regime", "partial-secular", "--weak-internal",
-      "--format", "json"], 5.0),
-    ("derive two-qubits-two-baths partial-secular",
-     ["derive", "two-qubits-two-baths", "--regime", "partial-secular", "--format", "json"], 60.0),
-    ("derive tunnelling-qubit partial-secular --weak-internal",
-     ["derive", "tunnelling-qubit", "--regime", "partial-secular", "--weak-internal",
-      "--format", "json"], None),
-    ("derive tunnelling-qubit secular",
-     ["derive", "tunnelling-qubit", "--regime", "secular", "--format", "json"], None),
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_all import CLI_CASES as CASES, CLI_LIMIT, run_cli  # noqa: E402
 
 
-def run_case(argv):
-    t0 = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run([sys.executable, "-m", "cgsym.cli", *argv], capture_output=True,
-                          text=True)
-    dt = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr)
-    return dt, max(peak, before) / 1024.0
+def run_case(argv, limit=CLI_LIMIT):
+    """(wall seconds, peak MiB) of ``python -m cgsym.cli ARGV`` in a fresh subprocess."""
+    r = run_cli(argv, limit)
+    if r.timed_out:
+        raise RuntimeError(f"cgsym {' '.join(argv)}: exceeded {limit:g} s")
+    if r.rc != 0:
+        raise RuntimeError(r.stderr)
+    return r.wall, r.peak_mib
 
 
 def main():
