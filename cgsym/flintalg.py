@@ -83,9 +83,58 @@ def ratio(ring: Ring, num, den, factor: bool = True):
         return sp.S.Zero
     g = num.gcd(den)
     num, den = num // g, den // g
+    if int(den.leading_coefficient()) < 0:   # canonical sign: den's leading term positive
+        num, den = -num, -den
     if factor:
         return ring.factored(num) / ring.factored(den)
     return ring.to_sympy(num) / ring.to_sympy(den)
+
+
+def _fraction(ring: Ring, index: dict, e):
+    """(num, den) flint polynomials with e = num/den, built along the expression tree.
+
+    ``e`` is a rational function with rational coefficients in the ring's generators
+    (``index`` maps each generator to its position).  Sums are brought over the lcm of
+    the denominators, products cross-cancelled, so no expanded common denominator of
+    the whole expression is ever formed (SymPy's ``together`` is the slow part of a
+    cancel on large closed forms).
+    """
+    ctx = ring.ctx
+    nv = ctx.nvars()
+    if e.is_Rational:
+        return (ctx.from_dict({(0,) * nv: int(e.p)}) if e.p else ctx.from_dict({}),
+                ctx.from_dict({(0,) * nv: int(e.q)}))
+    if e in index:
+        mon = [0] * nv
+        mon[index[e]] = 1
+        return ctx.from_dict({tuple(mon): 1}), ring.one()
+    if e.is_Add:
+        num, den = None, None
+        for a in e.args:
+            n2, d2 = _fraction(ring, index, a)
+            if num is None:
+                num, den = n2, d2
+                continue
+            g = den.gcd(d2)
+            num, den = num * (d2 // g) + n2 * (den // g), den * (d2 // g)
+        g = num.gcd(den)
+        return num // g, den // g
+    if e.is_Mul:
+        num, den = ring.one(), ring.one()
+        for a in e.args:
+            n2, d2 = _fraction(ring, index, a)
+            g1, g2 = num.gcd(d2), n2.gcd(den)
+            num, den = (num // g1) * (n2 // g2), (den // g2) * (d2 // g1)
+        return num, den
+    if e.is_Pow and e.exp.is_Integer:
+        num, den = _fraction(ring, index, e.base)
+        k = int(e.exp)
+        if k < 0:
+            if num.is_zero():
+                raise ZeroDivisionError("division by zero in a rational function")
+            num, den, k = den, num, -k
+        return num ** k, den ** k
+    raise ValueError(f"not a rational function of the generators: {e}")
 
 
 def tidy_flint(expr, factor: bool = True):
@@ -94,6 +143,18 @@ def tidy_flint(expr, factor: bool = True):
     if expr == 0 or expr.is_Number:
         return expr
     p, back = polynomial_form(expr)
+    if not p.has(sp.I):
+        gens = sorted(p.free_symbols, key=sp.default_sort_key)
+        ring = Ring(gens)
+        try:
+            num, den = _fraction(ring, {g: i for i, g in enumerate(gens)}, p)
+        except ValueError:
+            pass   # not rational in the generators: the general route below decides
+        else:
+            if den.is_zero():
+                raise ZeroDivisionError("division by zero in a rational function")
+            # a negative leading coefficient of den is moved to num by ratio's factoring
+            return ratio(ring, num, den, factor).xreplace(back)
     num, den = sp.fraction(sp.together(p))
     num, den = sp.expand(num), sp.expand(den)
     if den.has(sp.I):

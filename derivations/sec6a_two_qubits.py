@@ -414,9 +414,11 @@ def eq99(d):
 
 
 def _reduced_record(number, section, d, key, latex_text, table, subs_n=None, limit=None,
-                    note=""):
+                    note="", after_reading=None):
     model = d[ONE, "model"]
     X = read_operator(latex_text, QUBIT_PROJECTORS, table)
+    if after_reading:
+        X = sp.Matrix(X).xreplace(after_reading)
     rho = sp.Matrix(d[key].steady_state.matrix)
     if limit is not None:
         rho = rho.xreplace(limit)
@@ -506,11 +508,13 @@ def eq106(d):
     names, funcs = _one_bath_table(model)
     el = _partial_elements(d)
     p0 = el[r"\rho_{+-}"] + el[r"\rho_{-+}"]      # Eq. (107)'s definition of p_0
-    table = SymbolTable(dict(names, p_0=p0), funcs)
+    # read p_0 as a symbol and substitute the (large) derived value after reading
+    p0_sym = sp.Symbol("p_0")
+    table = SymbolTable(dict(names, p_0=p0_sym), funcs)
     P, D, keys = [], [], []
     for line in split_lines(PRINTED["106"]):
         key = line.split("=")[0].strip()
-        P.append(read_scalar(line, table))
+        P.append(read_scalar(line, table).xreplace({p0_sym: p0}))
         D.append(el[key])
         keys.append(key)
     cmp = compare_matrix(sp.Matrix(P), sp.Matrix(D), model, odd_points(model, 2), "populations")
@@ -560,10 +564,12 @@ def eq109(d):
     el = _partial_elements(d)
     p0 = el[r"\rho_{+-}"] + el[r"\rho_{-+}"]
     nq = sp.Symbol("n_q", integer=True)
-    names = dict(names, p_0=p0, n=nq)       # in (109) n is the qubit's index
+    p0_sym = sp.Symbol("p_0")                # read as a symbol, substituted after reading
+    names = dict(names, p_0=p0_sym, n=nq)   # in (109) n is the qubit's index
     text = PRINTED["109"].split(r"\right], \quad n = 1, 2")[0] + r"\right]"
     cmp, P, D, derived, trace = _reduced_record("109", "VI.A.2", d, (ONE, "partial-secular", False),
-                                                text, SymbolTable(names, funcs), subs_n=nq)
+                                                text, SymbolTable(names, funcs), subs_n=nq,
+                                                after_reading={p0_sym: p0})
     ev = ("partial traces of cgsym's partial-secular steady state (the printed |e_1><e_1|, "
           "|g_1><g_1| read as qubit n's projectors): " + cmp.evidence())
     if not cmp.agrees:
