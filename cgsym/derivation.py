@@ -36,6 +36,15 @@ class Derivation(Printable):
     def notes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.spectrum.assumptions + self.rates.notes))
 
+    def lindblad_form(self):
+        """(channels, problem): the diagonal Lindblad form of every reservoir's dissipator
+        (see :meth:`MasterEquation.lindblad_form`), or ``((), reason)`` when a gamma block
+        is indefinite and has none."""
+        try:
+            return self.master_equation.lindblad_form(), None
+        except CgsymError as exc:
+            return (), str(exc)
+
     def __str__(self):
         from .latex import derivation_text
         return derivation_text(self)
@@ -76,6 +85,12 @@ class Derivation(Printable):
                                     "positivity_reason": g.positivity.reason}
                       for g in self.rates.gammas},
             "gamma_positive": {g.reservoir: g.positivity.value for g in self.rates.gammas},
+            "eigenoperators": {r.name: {str(e.index): [[sp.sstr(x) for x in e.matrix.row(i)]
+                                                      for i in range(e.matrix.rows)]
+                                        for e in self.spectrum.operators(r.name)}
+                               for r in model.reservoirs},
+            "frequency_differences": _differences_json(self.spectrum),
+            "lindblad_form": _lindblad_json(*self.lindblad_form()),
             "kernel_dimension": ss.kernel_dimension,
             "notes": list(self.notes),
         }
@@ -90,6 +105,20 @@ class Derivation(Printable):
                                           for m in ss.manifold]
             out["heat_currents"] = None
         return out
+
+
+def _differences_json(spec) -> dict:
+    idx, mat, kinds = spec.difference_matrix()
+    return {"indices": list(idx),
+            "matrix": [[sp.sstr(x) for x in mat.row(i)] for i in range(mat.rows)],
+            "kinds": [list(row) for row in kinds]}
+
+
+def _lindblad_json(channels, problem) -> dict:
+    return {"channels": [{"reservoir": c.reservoir, "method": c.method, "rate": sp.sstr(c.rate),
+                          "combination": [[m, sp.sstr(k)] for m, k in c.combination]}
+                         for c in channels],
+            "problem": problem}
 
 
 @contextmanager

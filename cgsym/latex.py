@@ -130,6 +130,11 @@ def spectrum_text(spec) -> str:
     for m, w in spec.frequencies:
         c = spec.cluster_of(m)
         lines.append(f"  omega_{m} = {_s(w)}   (slow cluster {c.index}, slow limit {_s(c.limit)})")
+    idx, mat, kinds = spec.difference_matrix()
+    lines.append(f"Frequency differences omega_mn = omega_m - omega_n (Eq. 129), m, n = {list(idx)}:")
+    for i in range(mat.rows):
+        lines.append("  [" + ", ".join(f"{_s(mat[i, j])} ({kinds[i][j]})" for j in range(mat.cols))
+                     + "]")
     lines.append("Eigenoperators X_{p,m} (product basis; [H_S, X_m] = omega_m X_m):")
     for e in spec.eigenoperators:
         lines.append(f"  X_{e.reservoir},{e.index} = {_s(e.matrix.tolist())}")
@@ -156,6 +161,15 @@ def derivation_text(d) -> str:
     out.append("Master equation: d rho/dt = -i[H_S, rho] + sum_p sum_mn gamma^p_mn "
                "(X_m rho X_n^+ - 1/2 {X_n^+ X_m, rho})")
     out.append(f"  {len(d.master_equation.terms)} dissipator terms")
+    channels, problem = d.lindblad_form()
+    out.append("Diagonal Lindblad form: D_p[rho] = sum_k rate_k (L_k rho L_k^+ - 1/2 {L_k^+ L_k, rho}), "
+               "L_k = sum_m c_m X_{p,m} (eigen: rates are eigenvalues of gamma; ldl: pivots of "
+               "gamma = L diag(d) L^+):")
+    for c in channels:
+        comb = " + ".join(f"({_s(k)})*X_{c.reservoir},{m}" for m, k in c.combination)
+        out.append(f"  {c.reservoir} [{c.method}]: rate {_s(c.rate)}; L = {comb}")
+    if problem:
+        out.append(f"  not available: {problem}  <-- WARNING")
     out.append("")
     ss = d.steady_state
     if ss.unique:

@@ -38,12 +38,22 @@ class DissipatorTerm:
 
 @dataclass(frozen=True)
 class JumpOperator:
-    """One channel of the canonical (diagonal) Lindblad form: rate * D[L]."""
+    """One channel of a diagonal Lindblad form: rate * D[L], D[L]rho = L rho L^+ - 1/2{L^+ L, rho}.
+
+    ``method`` says how the gamma block was diagonalised: ``"eigen"`` (``rate`` an
+    eigenvalue of the block, ``combination`` its unit eigenvector: the canonical
+    form) or ``"ldl"`` (the exact factorisation gamma = L diag(d) L^+ with L unit
+    lower triangular; ``rate`` a pivot d_k, ``combination`` column k of L, leading
+    coefficient 1).  Both reproduce the dissipator exactly; the LDL form is used for
+    blocks whose eigenvalues have no usable closed form (full rank, 3x3 and larger),
+    and its rates are all >= 0 exactly when the block is positive semidefinite.
+    """
 
     reservoir: str
     rate: sp.Expr
     operator: ImmutableMatrix  # in the product basis
     combination: tuple          # ((m, coefficient), ...): L = sum_m c_m X_m
+    method: str = "eigen"
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ class MasterEquation(Printable):
         rho = sp.Matrix(rho)
         out = sp.zeros(self.dim, self.dim)
         terms = self.terms if reservoir is None else self.reservoir_terms(reservoir)
-        real = self.model.is_real
+        real = self.model.adjoint_mode
         for t in terms:
             Xm = sp.Matrix(t.X_m)
             XnH = sp.Matrix(adjoint(t.X_n, real))
@@ -94,7 +104,7 @@ class MasterEquation(Printable):
     # -- superoperators ------------------------------------------------------
     def dissipator(self, reservoir: str) -> ImmutableMatrix:
         """Superoperator of D_p (column stacking), d^2 x d^2."""
-        return _superop(self.reservoir_terms(reservoir), self.dim, self.model.is_real)
+        return _superop(self.reservoir_terms(reservoir), self.dim, self.model.adjoint_mode)
 
     @cached_property
     def _liouvillian(self):
@@ -102,7 +112,7 @@ class MasterEquation(Printable):
         H = sp.Matrix(self.hamiltonian)
         Id = sp.eye(d)
         L = -sp.I * (sp.Matrix(kron(Id, H)) - sp.Matrix(kron(H.T, Id)))
-        L += sp.Matrix(_superop(self.terms, d, self.model.is_real))
+        L += sp.Matrix(_superop(self.terms, d, self.model.adjoint_mode))
         return ImmutableMatrix(L.applyfunc(sp.expand))
 
     def liouvillian(self) -> ImmutableMatrix:
@@ -113,9 +123,12 @@ class MasterEquation(Printable):
     def lindblad_form(self) -> tuple[JumpOperator, ...]:
         """Diagonalise each gamma matrix block: D_p = sum_k lambda_k D[L_k].
 
-        Blocks of size one, rank-one blocks and 2x2 blocks are done in closed
-        form; a larger full-rank block raises an error (use the gamma matrix).
+        Blocks of size one, rank-one blocks c(1 1^T) and 2x2 blocks are diagonalised
+        in closed form (``method="eigen"``); any other block is factorised exactly as
+        L diag(d) L^+ (``method="ldl"``, see :class:`JumpOperator`).  Either way
+        sum_k rate_k D[L_k] equals the reservoir's dissipator of Eq. (44) exactly.
         """
+        from .spectrum import is_zero
         out = []
         spec = self.spectrum
         for g in self.rates.gammas:
@@ -140,8 +153,9 @@ class MasterEquation(Printable):
                 seen.update(block)
                 sub = sp.Matrix(M.extract(block, block))
                 idx = [g.indices[j] for j in block]
-                for lam, vec in _diagonalise(sub, g.reservoir):
-                    if sp.expand(lam) == 0:
+                method, pairs = _diagonalise(sub, g.reservoir, self.model)
+                for lam, vec in pairs:
+                    if is_zero(lam, self.model):
                         continue
                     L = sp.zeros(self.dim, self.dim)
                     comb = []
@@ -149,8 +163,9 @@ class MasterEquation(Printable):
                         if c != 0:
                             L += c * sp.Matrix(ops[m].matrix)
                             comb.append((m, c))
-                    out.append(JumpOperator(g.reservoir, sp.factor(lam),
-                                            ImmutableMatrix(L.applyfunc(sp.expand)), tuple(comb)))
+                    # no expand(): through the 2x2 radicals it cost seconds per block
+                    out.append(JumpOperator(g.reservoir, lam, ImmutableMatrix(L), tuple(comb),
+                                            method))
         return tuple(out)
 
     def _latex(self, printer):
@@ -158,24 +173,61 @@ class MasterEquation(Printable):
         return master_equation_latex(self, printer)
 
 
-def _diagonalise(sub, reservoir):
-    """Eigenpairs (lambda, unit vector u) with sub = sum lambda u u^dagger."""
+def _diagonalise(sub, reservoir, model):
+    """(method, [(rate, vector), ...]) with sub = sum rate v v^dagger.
+
+    ``"eigen"``: unit eigenvectors (size one, c(1 1^T), 2x2); otherwise ``"ldl"``.
+    """
     k = sub.rows
     if k == 1:
-        return [(sub[0, 0], [sp.S.One])]
+        return "eigen", [(sub[0, 0], [sp.S.One])]
     first = sub[0, 0]
     if all(sp.expand(e - first) == 0 for e in sub):
         # c * (1 1^T) = (k c) u u^T with u = (1, ..., 1)/sqrt(k)
-        return [(k * first, [1 / sp.sqrt(k)] * k)]
+        return "eigen", [(k * first, [1 / sp.sqrt(k)] * k)]
     if k == 2:
+        # [[a, b], [b*, c]]: lambda = (a + c)/2 +- r, r = sqrt(((a - c)/2)^2 + |b|^2), with
+        # eigenvector (b, lambda - a) (b != 0: the block is connected).  Closed form
+        # without simplify(): SymPy's eigenvects(simplify=True) took 5-9 s per block.
+        a, b, c = sub[0, 0], sub[0, 1], sub[1, 1]
+        bb = sp.expand(b * sp.conjugate(b)) if sub.has(sp.I) else b**2
+        r = sp.sqrt(sp.factor(sp.expand((a - c)**2 / 4 + bb)))
         out = []
-        for lam, mult, vecs in sub.eigenvects(simplify=True):
-            for v in vecs:
-                nrm = sp.sqrt(sp.simplify(sum(sp.conjugate(x) * x for x in v)))
-                out.append((sp.simplify(lam), [sp.simplify(x / nrm) for x in v]))
-        return out
-    raise CgsymError(f"reservoir '{reservoir}': the canonical Lindblad form of a full-rank "
-                     f"{k}x{k} gamma block is not available in closed form; use the gamma matrix")
+        for s in (1, -1):
+            lam = (a + c) / 2 + s * r
+            nrm = sp.sqrt(bb + (lam - a)**2)
+            out.append((lam, [b / nrm, (lam - a) / nrm]))
+        return "eigen", out
+    return "ldl", _ldl(sub, reservoir, model)
+
+
+def _ldl(A, reservoir, model):
+    """Exact A = L diag(d) L^+ (L unit lower triangular) of a Hermitian gamma block.
+
+    Returns [(d_k, column k of L), ...].  A zero pivot is allowed only when the rest
+    of its column vanishes too (as it must for a positive semidefinite block);
+    otherwise the block is indefinite and no such form exists: an error says so.
+    """
+    from .spectrum import is_zero
+    # rates and occupations are real: a block without I is real symmetric, and
+    # conjugate(n(omega_S - Omega/2, T)) would otherwise stay unevaluated
+    conj = sp.conjugate if A.has(sp.I) else (lambda x: x)
+    k = A.rows
+    L = sp.eye(k)
+    d = [sp.S.Zero] * k
+    for j in range(k):
+        dj = sp.factor(sp.cancel(A[j, j] - sum(L[j, s] * conj(L[j, s]) * d[s] for s in range(j))))
+        d[j] = sp.S.Zero if is_zero(dj, model) else dj
+        for i in range(j + 1, k):
+            r = sp.cancel(A[i, j] - sum(L[i, s] * conj(L[j, s]) * d[s] for s in range(j)))
+            if d[j] == 0:
+                if not is_zero(r, model):
+                    raise CgsymError(f"reservoir '{reservoir}': the gamma block is indefinite "
+                                     f"(zero pivot with a non-zero column), so it has no "
+                                     f"diagonal Lindblad form with these jump operators")
+                continue
+            L[i, j] = sp.cancel(r / d[j])
+    return [(d[j], [L[i, j] for i in range(k)]) for j in range(k)]
 
 
 def _superop(terms, d, real=False) -> ImmutableMatrix:

@@ -107,6 +107,20 @@ class Model(Printable):
         return not any(sp.expand(e).has(sp.I) for m in mats for e in m)
 
     @property
+    def adjoint_mode(self) -> str:
+        """How to conjugate this model's matrices (see :func:`cgsym.operators.adjoint`):
+        ``"transpose"`` when H_S and the couplings are real, else ``"flip-i"``.
+
+        Every atom of a derived matrix but i is real: parameters are positive, and
+        eigenvectors are real radicals (mixing angles, norms, roots of a Hermitian
+        block's characteristic polynomial) times phases built from H_S's entries, so
+        conjugation is i -> -i.  SymPy's own conjugate left conjugate(sqrt(-w +
+        sqrt(eps**2 + w**2))) unevaluated and broke exact Hermiticity (a qubit with
+        an sy coupling or an sy term in H_S).  The engine's exact Hermiticity and
+        trace checks of the Liouvillian guard this reasoning."""
+        return "transpose" if self.is_real else "flip-i"
+
+    @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
         return tuple(p.symbol for p in self.parameters)
 

@@ -46,14 +46,24 @@ def dagger(m):
     return ImmutableMatrix(sp.Matrix(m).H)
 
 
-def adjoint(m, real: bool = False):
-    """Hermitian conjugate; for matrices known to be real, the transpose.
+def adjoint(m, real: bool | str = False):
+    """Hermitian conjugate, in one of three modes (``Model.adjoint_mode``).
 
-    Real models (H_S and couplings without i) have real eigenvectors, whose
-    entries may be radicals whose sign SymPy cannot see (sqrt(R - D)); taking the
-    transpose keeps spurious conjugate(...) out of every later expression.
+    * ``True`` / ``"transpose"``: the matrix is real (H_S and couplings without i);
+    * ``"flip-i"``: every atom but i is real (H_S real, so its eigenvectors are real,
+      while a coupling such as sy has i): conjugation is i -> -i under the transpose;
+    * ``False`` / ``"full"``: SymPy's conjugate.
+
+    Eigenvector entries are radicals whose sign SymPy cannot see (sqrt(R - D)):
+    the first two modes keep unevaluated conjugate(...) out of every later
+    expression, which otherwise breaks exact Hermiticity and trace checks.
     """
-    return ImmutableMatrix(sp.Matrix(m).T if real else sp.Matrix(m).H)
+    M = sp.Matrix(m)
+    if real is True or real == "transpose":
+        return ImmutableMatrix(M.T)
+    if real == "flip-i":
+        return ImmutableMatrix(M.T.applyfunc(lambda e: e.xreplace({sp.I: -sp.I})))
+    return ImmutableMatrix(M.H)
 
 
 def commutator(a, b):

@@ -395,7 +395,7 @@ def eigenoperators(model: Model, states=None) -> Spectrum:
     states = states or eigenstates(model)
     d = len(states)
     U = ImmutableMatrix.hstack(*[s.vector for s in states])
-    Ud = adjoint(U, model.is_real)
+    Ud = adjoint(U, model.adjoint_mode)
     notes: list[str] = []
     ref = reference_point(model)
 
@@ -523,7 +523,7 @@ def _verify(spec: Spectrum):
             if not all(is_zero(v, model) for v in c):
                 raise CgsymError(f"internal error: [H, X_{e.index}] != omega X for reservoir {r.name}")
             partner = next((f for f in ops if f.index == -e.index), None)
-            if partner is None or not all(is_zero(v, model) for v in (sp.Matrix(partner.matrix) - sp.Matrix(adjoint(X, model.is_real)))):
+            if partner is None or not all(is_zero(v, model) for v in (sp.Matrix(partner.matrix) - sp.Matrix(adjoint(X, model.adjoint_mode)))):
                 raise CgsymError(f"internal error: X_{-e.index} != X_{e.index}^dagger for reservoir {r.name}")
         if not all(is_zero(v, model) for v in (total - sp.Matrix(r.coupling))):
             raise CgsymError(f"internal error: sum_m X_m != X for reservoir {r.name}")

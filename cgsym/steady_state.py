@@ -62,7 +62,7 @@ class SteadyState(Printable):
             raise CgsymError(
                 f"the steady state is not unique: the Liouvillian has a {self.kernel_dimension}-"
                 f"dimensional kernel (e.g. a subsystem that does not couple to any reservoir); "
-                f"the stationary manifold is reported instead")
+                f"no single state to evaluate ('cgsym derive' prints the stationary manifold)")
         return self.matrix
 
     def element(self, a: str, b: str) -> sp.Expr:
@@ -78,7 +78,7 @@ class SteadyState(Printable):
         U = sp.Matrix(self.master_equation.spectrum.unitary)
         rho = sp.Matrix(self.require_unique())
         from .operators import adjoint
-        Ud = sp.Matrix(adjoint(U, self.model.is_real))
+        Ud = sp.Matrix(adjoint(U, self.model.adjoint_mode))
         return ImmutableMatrix((Ud * rho * U).applyfunc(_tidy))
 
     def _latex(self, printer):
