@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 
 from .errors import CgsymError
@@ -20,6 +21,18 @@ DEFAULT_TIMEOUT = 900.0
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
         raise CgsymError(f"{self.prog}: {message}")
+
+
+def _seconds(text: str) -> float:
+    """--timeout: a positive, finite number of seconds."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"the time limit must be a positive number of seconds, "
+                                         f"got {text}")
+    return v
 
 
 def _parse_at(items, model, optional=()) -> dict:
@@ -53,7 +66,7 @@ def _add_model_args(p, regime_choices=None):
                    help="secular | partial-secular" + (" | coarse-grained" if regime_choices else ""))
     p.add_argument("--weak-internal", action="store_true",
                    help="occupations and rates at the slow -> 0 limit of their frequencies")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
                    help=f"stop cleanly after this many seconds (default {DEFAULT_TIMEOUT:g})")
 
 
@@ -101,9 +114,10 @@ def cmd_evaluate(args):
         J = {k: float(v) for k, v in res.heat_currents.items()}
     else:
         from .derivation import derive, time_limit
-        from .numerics import lambdify_expr
+        from .numerics import check_closed_form_domain, lambdify_expr
         with time_limit(args.timeout):
             d = derive(model, args.regime, args.weak_internal)
+        check_closed_form_domain(d.spectrum, vals)
         d.steady_state.require_unique()
         rho = np.asarray(lambdify_expr(d.steady_state.matrix, model)(vals), dtype=complex)
         J = {name: float(np.real(lambdify_expr(e, model)(vals))) for name, e in d.heat_currents.currents}
@@ -280,7 +294,7 @@ def build_parser():
                     help="current-vs-omega: numeric pipeline instead of the derived closed forms")
     pp.add_argument("--out", default=None, help="output file, .png or .pdf "
                                                 "(default MODEL-WHAT.png)")
-    pp.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    pp.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
                     help=f"limit of each symbolic derivation in seconds (default "
                          f"{DEFAULT_TIMEOUT:g})")
     pp.set_defaults(func=cmd_plot)
@@ -299,7 +313,72 @@ def build_parser():
     return p
 
 
+#: the supervisor stops a command this long after its own --timeout should have
+SUPERVISOR_GRACE = 2.0
+
+
 def main(argv=None) -> int:
+    """The command line.  Called as the ``cgsym`` program (``argv`` None), a command
+    with a time limit runs in a forked child under :func:`_supervise`; called with an
+    explicit ``argv`` (tests, scripts) it runs in this process."""
+    if argv is None and hasattr(os, "fork"):
+        try:
+            args = build_parser().parse_args(sys.argv[1:])
+        except CgsymError as e:
+            print(f"cgsym: error: {e}", file=sys.stderr)
+            return 2
+        seconds = getattr(args, "timeout", None)
+        if seconds:
+            return _supervise(seconds)
+    return _run(argv)
+
+
+def _supervise(seconds: float) -> int:
+    """Run the command in a child process and stop it if it overruns.
+
+    The child enforces ``--timeout`` itself (SIGALRM, a clean CgsymError), but a
+    signal handler only runs between Python bytecodes, so a long call into
+    python-flint's C code cannot be interrupted from inside.  The parent waits
+    ``seconds + SUPERVISOR_GRACE``, then kills the child and prints the same one
+    line, exit status 2: a time limit that always holds.
+    """
+    import signal
+    import time
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:   # the child: the command itself
+        code = 1
+        try:
+            code = _run(None)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:   # a bug, not bad input: show it, as Python would
+            import traceback
+            traceback.print_exc()
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code if isinstance(code, int) else 0)
+    deadline = time.monotonic() + seconds + SUPERVISOR_GRACE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the child, which reports it
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 2
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            print(f"cgsym: error: the derivation exceeded the time limit of {seconds:g} s "
+                  f"(raise it with --timeout)", file=sys.stderr)
+            return 2
+        time.sleep(0.02)
+
+
+def _run(argv) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
@@ -314,7 +393,6 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:
         # the reader went away (`cgsym derive ... | head`): stop quietly, as cat does
-        import os
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1

@@ -170,7 +170,7 @@ def _check_finite_dt_rates(model, values):
 
 def _closed_form_current(model, regime, weak, reservoir, timeout):
     from .derivation import derive, time_limit
-    from .numerics import lambdify_expr
+    from .numerics import check_closed_form_domain, lambdify_expr
     msg = (f"cgsym: deriving the {regime} closed forms of model '{model.name}' (this can take "
            f"a minute; --numeric skips it) ...\n")
     timer = threading.Timer(3.0, lambda: (sys.stderr.write(msg), sys.stderr.flush()))
@@ -184,7 +184,12 @@ def _closed_form_current(model, regime, weak, reservoir, timeout):
     if d.heat_currents is None:
         raise CgsymError(f"the {regime} steady state of model '{model.name}' is not unique: "
                          f"no heat current")
-    return lambdify_expr(dict(d.heat_currents.currents)[reservoir], model)
+    f = lambdify_expr(dict(d.heat_currents.currents)[reservoir], model)
+
+    def current(values):
+        check_closed_form_domain(d.spectrum, values)
+        return f(values)
+    return current
 
 
 def _numeric_currents(model, values, regime, weak):

@@ -441,3 +441,45 @@ def test_evaluate_non_unique_steady_state(capsys, tmp_path):
 def test_missing_command_and_missing_regime(capsys):
     assert_clean_error(*run(capsys), r"required: command")
     assert_clean_error(*run(capsys, "derive", "two-qubits-one-bath"), r"required: --regime")
+
+
+@pytest.mark.parametrize("value,pattern", [
+    ("-1", r"--timeout: the time limit must be a positive number of seconds, got -1"),
+    ("0", r"--timeout: the time limit must be a positive number of seconds, got 0"),
+    ("inf", r"--timeout: the time limit must be a positive number of seconds, got inf"),
+    ("abc", r"--timeout: 'abc' is not a number of seconds"),
+])
+def test_bad_timeout_value(capsys, value, pattern):
+    rc, out, err = run(capsys, "derive", "two-qubits-one-bath", "--regime", "secular",
+                       "--timeout", value)
+    assert_clean_error(rc, out, err, pattern)
+
+
+def test_time_limit_holds_inside_flint():
+    """A derivation stuck in one long python-flint call (XX+ZZ qubits, > 100 s) cannot be
+    interrupted by SIGALRM; the program's supervisor stops it at limit + grace."""
+    import time
+    from cgsym.cli import SUPERVISOR_GRACE
+    model = Path(__file__).parent / "cases" / "stuck-in-flint.toml"
+    t = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "cgsym.cli", "derive", str(model), "--regime",
+                        "secular", "--weak-internal", "--timeout", "3"],
+                       capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - t
+    assert_clean_error(p.returncode, p.stdout, p.stderr,
+                       r"exceeded the time limit of 3 s \(raise it with --timeout\)")
+    assert elapsed < 3 + SUPERVISOR_GRACE + 5   # + interpreter start-up, on a loaded machine
+
+
+def test_closed_form_refused_where_a_slow_parameter_flips_a_frequency(capsys):
+    """w - Delta/2 < 0 at Delta = 3.1: the closed forms (derived for slow << frequency)
+    would take n at the wrong sign; the numeric pipeline is still right there."""
+    model = Path(__file__).parent / "cases" / "lambda-three-level.toml"
+    at = ["--at", "w=1.37", "Delta=3.1", "gh=0.0123", "gc=0.0071", "Th=2.3", "Tc=0.53"]
+    rc, out, err = run(capsys, "evaluate", model, "--regime", "partial-secular", *at)
+    assert_clean_error(rc, out, err, r"omega_-1 = Delta/2 - w is 0\.18, but the closed forms "
+                                     r"were derived for slow << frequency.*\(use --numeric\)")
+    rc, out, _ = run(capsys, "evaluate", model, "--regime", "partial-secular", "--numeric",
+                     "--format", "json", *at)
+    J = json.loads(out)["heat_currents"]
+    assert rc == 0 and J["h"] > 0 and abs(J["h"] + J["c"]) < 1e-15   # hot (h) to cold

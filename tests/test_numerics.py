@@ -737,3 +737,20 @@ def test_result_is_read_only():
         r.heat_currents["b"] = 1.0
     with pytest.raises(AttributeError):
         r.regime = "partial-secular"
+
+
+@pytest.mark.parametrize("T", [1e-3, 0.3, 500.0, 1e5])
+def test_zero_frequency_rate_limit_at_any_temperature(T):
+    """lim_{w->0} gamma(w) n(w, T) for an Ohmic rate is gamma T / omega_c exactly (it was
+    wrongly called divergent for T >> omega_c); flat and sub-Ohmic diverge, super-Ohmic
+    gives 0."""
+    import numpy as np
+    from cgsym.errors import CgsymError
+    from cgsym.numerics import _zero_frequency_rate
+    g, wc = 0.0123, 4.3
+    ohmic = lambda w: g * w / wc * np.exp(-w / wc)   # noqa: E731
+    assert _zero_frequency_rate(ohmic, T, "b") == pytest.approx(g * T / wc, rel=1e-10)
+    assert _zero_frequency_rate(lambda w: g * (w / wc) ** 3, T, "b") == 0.0
+    for rate in (lambda w: g + 0 * w, lambda w: g * np.sqrt(w / wc)):
+        with pytest.raises(CgsymError, match="diverges"):
+            _zero_frequency_rate(rate, T, "b")
