@@ -1616,6 +1616,9 @@ def read_expression(text: str, table: SymbolTable, latex: bool | None = None) ->
         try:
             return read_latex(text, table)
         except CgsymError as e_tex:
-            if "unknown name" in str(e_sym):
-                raise e_sym from None
-            raise e_tex from None
+            # plain text: report the SymPy-syntax reading ('omega_S**' is a SymPy syntax
+            # error, not "cannot read LaTeX"), unless that only failed on an implicit
+            # product and the LaTeX reading found the real problem (an unknown name)
+            if "syntax error" in str(e_sym) and "unknown name" in str(e_tex):
+                raise e_tex from None
+            raise e_sym from None
