@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import os
+from decimal import Decimal
 import sys
 
 from .errors import CgsymError
@@ -48,8 +49,12 @@ def _parse_at(items, model, optional=()) -> dict:
             x = float(v)
         except ValueError:
             raise CgsymError(f"--at {k}: '{v}' is not a number") from None
-        if not math.isfinite(x) or x <= 0:
+        if not math.isfinite(x):
+            raise CgsymError(f"--at {k}={v}: every parameter must be a finite number")
+        if x <= 0:
             role = model.parameter(k).role
+            if x == 0 and Decimal(v.strip()) > 0:   # e.g. 1e-400 underflows to 0.0
+                raise CgsymError(f"--at {k}={v}: the value underflows to 0 in double precision")
             raise CgsymError(f"--at {k}={v}: every parameter is positive (a {role} must be > 0)")
         if k in vals:
             raise CgsymError(f"--at gives '{k}' twice")

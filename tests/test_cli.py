@@ -483,3 +483,15 @@ def test_closed_form_refused_where_a_slow_parameter_flips_a_frequency(capsys):
                      "--format", "json", *at)
     J = json.loads(out)["heat_currents"]
     assert rc == 0 and J["h"] > 0 and abs(J["h"] + J["c"]) < 1e-15   # hot (h) to cold
+
+
+@pytest.mark.parametrize("value,pattern", [
+    ("inf", r"--at T=inf: every parameter must be a finite number"),
+    ("nan", r"--at T=nan: every parameter must be a finite number"),
+    ("1e-400", r"--at T=1e-400: the value underflows to 0 in double precision"),
+    ("-1", r"--at T=-1: every parameter is positive \(a temperature must be > 0\)"),
+])
+def test_at_value_not_finite_positive(capsys, value, pattern):
+    rc, out, err = run(capsys, "evaluate", "two-qubits-one-bath", "--regime", "secular",
+                       "--at", "omega_S=1", "Omega=0.05", "gamma=0.01", f"T={value}")
+    assert_clean_error(rc, out, err, pattern)
