@@ -370,10 +370,23 @@ def _supervise(seconds: float) -> int:
                 os._exit(code if isinstance(code, int) else 0)
     deadline = time.monotonic() + seconds + SUPERVISOR_GRACE
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the child, which reports it
+
+    def stop_child(signum, frame):   # terminated ourselves (e.g. `timeout`): no orphan left
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, stop_child)
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 2
+            if os.WIFEXITED(status):
+                return os.waitstatus_to_exitcode(status)
+            sig = os.WTERMSIG(status)
+            print(f"cgsym: error: the computation was killed by signal {sig} "
+                  f"({signal.Signals(sig).name}; out of memory?)", file=sys.stderr)
+            return 2
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)

@@ -495,3 +495,38 @@ def test_at_value_not_finite_positive(capsys, value, pattern):
     rc, out, err = run(capsys, "evaluate", "two-qubits-one-bath", "--regime", "secular",
                        "--at", "omega_S=1", "Omega=0.05", "gamma=0.01", f"T={value}")
     assert_clean_error(rc, out, err, pattern)
+
+
+def _supervised_child(proc):
+    """PID of the supervised child of a running `python -m cgsym.cli` (Linux /proc)."""
+    import time
+    path = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    for _ in range(200):
+        kids = path.read_text().split() if path.exists() else []
+        if kids:
+            return int(kids[0])
+        time.sleep(0.05)
+    raise AssertionError("no supervised child appeared")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_supervisor_reports_a_killed_child_and_leaves_no_orphan():
+    import os
+    import signal
+    import time
+    model = str(Path(__file__).parent / "cases" / "stuck-in-flint.toml")
+    cmd = [sys.executable, "-m", "cgsym.cli", "derive", model, "--regime", "secular",
+           "--weak-internal", "--timeout", "60"]
+    # the child dies of a signal (as under the OOM killer): one line, exit 2
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.kill(_supervised_child(p), signal.SIGKILL)
+    out, err = p.communicate(timeout=30)
+    assert_clean_error(p.returncode, out, err, r"the computation was killed by signal 9")
+    # the supervisor is terminated (as by `timeout`): it takes the child with it
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = _supervised_child(p)
+    p.terminate()
+    p.wait(timeout=30)
+    time.sleep(0.2)
+    assert not Path(f"/proc/{child}").exists() or \
+        Path(f"/proc/{child}/stat").read_text().split()[2] == "Z"
