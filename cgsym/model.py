@@ -22,6 +22,7 @@ import ast
 import re
 import tomllib
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from importlib import resources
 from pathlib import Path
 
@@ -164,6 +165,68 @@ class Model(Printable):
             lines.append(f"  reservoir {r.name}: X = {r.coupling_text}, T = {r.temperature}, "
                          f"gamma(omega) = {r.rate}")
         return "\n".join(lines)
+
+    # -- Python objects and model files (issue 17) ------------------------------
+    @classmethod
+    def from_operators(cls, name: str, hamiltonian, reservoirs, parameters, basis,
+                       description: str = "") -> "Model":
+        """A model from SymPy objects, validated exactly like a model file.
+
+        Parameters
+        ----------
+        name : str
+            The model's name.
+        hamiltonian : SymPy matrix or str
+            H_S in the product basis (first subsystem most significant; build it with
+            :func:`cgsym.operators.kron`, :func:`~cgsym.operators.embed`,
+            :func:`~cgsym.operators.ketbra_matrix` or any SymPy matrix), or an
+            operator expression of the model-file language (``"omega_S/2*sz(q)"``).
+        reservoirs : sequence of mappings
+            ``{"name", "coupling", "temperature", "rate"}`` (``rate`` optional, as in a
+            file); ``coupling`` a matrix or operator expression, ``temperature`` and
+            ``rate`` SymPy expressions or strings (``rate`` may use
+            :data:`cgsym.OMEGA`, the transition frequency).
+        parameters : mapping
+            parameter (a SymPy ``Symbol`` or its name) -> role (``frequency``,
+            ``slow``, ``rate``, ``temperature``).  Symbols are identified by *name*:
+            the model creates its own real positive symbols.
+        basis : mapping or sequence of pairs
+            subsystem name -> level names, in product-basis order.
+
+        The objects are written in the model-file language (a matrix as a sum of
+        products of ``ketbra``/``proj`` terms, floats as exact rationals) and read
+        back by :func:`model_from_dict`, so the validation and its one-line errors
+        are those of a file; the matrix read back is checked to equal the one given.
+
+        Examples
+        --------
+        >>> import sympy as sp, cgsym
+        >>> from cgsym.operators import kron
+        >>> w, D, g, T = sp.symbols("omega_S Delta gamma T", positive=True)
+        >>> sz, sx = sp.Matrix([[1, 0], [0, -1]]), sp.Matrix([[0, 1], [1, 0]])
+        >>> m = cgsym.Model.from_operators(
+        ...     "qubit", hamiltonian=w / 2 * sz, basis={"q": ["e", "g"]},
+        ...     parameters={w: "frequency", g: "rate", T: "temperature"},
+        ...     reservoirs=[{"name": "b", "coupling": sx, "temperature": T, "rate": g}])
+        >>> m.hamiltonian_text
+        "omega_S/2*proj(q, 'e') - omega_S/2*proj(q, 'g')"
+        >>> cgsym.model_from_toml(m.to_toml()) == m
+        True
+        """
+        return model_from_operators(name, hamiltonian, reservoirs, parameters, basis,
+                                    description)
+
+    def to_toml(self, path=None) -> str:
+        """The model file of this model (the text ``cgsym derive FILE`` reads).
+
+        Written from the model's own texts (a model read from a file gives its
+        expressions back unchanged); with ``path``, the text is also written there.
+        ``model_from_toml(m.to_toml()) == m``.
+        """
+        text = model_to_toml(self)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
 
 
 # ---------------------------------------------------------------------------
@@ -576,3 +639,203 @@ def load_model(name_or_path) -> Model:
         return model_from_toml(text, origin=s)
     raise CgsymError(f"unknown model '{s}': not a file, and not a shipped model "
                      f"({', '.join(shipped_models())})")
+
+
+# ---------------------------------------------------------------------------
+# models from Python objects, and back to model files (issue 17)
+# ---------------------------------------------------------------------------
+def _exact(e):
+    """A SymPy expression with its floats replaced by exact rationals (0.5 -> 1/2)."""
+    e = sp.sympify(e)
+    return sp.nsimplify(e, rational=True) if e.has(sp.Float) else e
+
+
+def _expr_text(e, what: str) -> str:
+    if isinstance(e, str):
+        return e
+    if isinstance(e, bool) or not isinstance(e, (int, float, sp.Basic)):
+        raise CgsymError(f"{what}: expected a SymPy expression or a string, got "
+                         f"{type(e).__name__}")
+    if isinstance(e, sp.MatrixBase):
+        raise CgsymError(f"{what}: expected a scalar expression, got a matrix")
+    return sp.sstr(_exact(e))
+
+
+def _coef_terms(pairs) -> str:
+    """``[(c, op_text), ...]`` as a sum ``c1*op1 - c2*op2 ...`` (op_text '' = a scalar)."""
+    out = []
+    for c, op in pairs:
+        c = _exact(c)
+        neg = c.could_extract_minus_sign()
+        a = -c if neg else c
+        if not op:
+            body = sp.sstr(a)
+        elif a == 1:
+            body = op
+        else:
+            # a product or power reads left to right (A/B*op = (A/B)*op); a sum needs ()
+            body = f"({sp.sstr(a)})*{op}" if a.is_Add else f"{sp.sstr(a)}*{op}"
+        out.append(("- " if neg else "+ ") + body)
+    text = " ".join(out)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+def _operator_terms(m, subs) -> list:
+    """The matrix ``m`` on the subsystems ``subs`` as [(coefficient, operator text)]:
+    m = sum_ab |a><b| (x) m_ab over the first subsystem, equal blocks grouped, and an
+    identity factor (the same block on the whole diagonal) left out."""
+    sname, levels = subs[0]
+    d = len(levels)
+    r = m.rows // d
+
+    def local(a, b):
+        return (f"proj({sname}, '{levels[a]}')" if a == b
+                else f"ketbra({sname}, '{levels[a]}', '{levels[b]}')")
+
+    if len(subs) == 1:
+        return [(m[a, b], local(a, b)) for a in range(d) for b in range(d)
+                if _exact(m[a, b]) != 0]
+    groups: dict = {}
+    for a in range(d):
+        for b in range(d):
+            B = sp.ImmutableMatrix(m[a * r:(a + 1) * r, b * r:(b + 1) * r].applyfunc(_exact))
+            if not B.is_zero_matrix:
+                groups.setdefault(B, []).append((a, b))
+    terms = []
+    for B, ab in groups.items():
+        if sorted(ab) == [(a, a) for a in range(d)]:
+            loc = ""                                     # the identity on this subsystem
+        elif len(ab) == 1:
+            loc = local(*ab[0])
+        else:
+            loc = "(" + _coef_terms([(1, local(a, b)) for a, b in ab]) + ")"
+        c = B[0, 0]
+        if B == c * sp.eye(r):
+            terms.append((c, loc or f"id({sname})"))
+            continue
+        sub = _operator_terms(B, subs[1:])
+        if len(sub) == 1:
+            terms.append((sub[0][0], "*".join(x for x in (loc, sub[0][1]) if x)))
+        else:
+            terms.append((1, "*".join(x for x in (loc, "(" + _coef_terms(sub) + ")") if x)))
+    return terms
+
+
+def _matrix_text(m, subs: list[tuple[str, tuple[str, ...]]], what: str) -> str:
+    """A matrix in the product basis as model-file operator text (see _operator_text)."""
+    if isinstance(m, str):
+        return m
+    if not isinstance(m, sp.MatrixBase):
+        raise CgsymError(f"{what}: expected a SymPy matrix or an operator expression "
+                         f"string, got {type(m).__name__}")
+    dims = [len(levels) for _, levels in subs]
+    dim = 1
+    for d in dims:
+        dim *= d
+    if m.shape != (dim, dim):
+        raise CgsymError(f"{what}: a {m.rows}x{m.cols} matrix, but the basis "
+                         f"({' x '.join(map(str, dims))}) has dimension {dim}")
+    terms = _operator_terms(sp.Matrix(m), subs)
+    if not terms:
+        return "0"
+    if len(terms) == 1 and terms[0][0] == 1 and _one_group(terms[0][1]):
+        return terms[0][1][1:-1]
+    return _coef_terms(terms)
+
+
+def _one_group(text: str) -> bool:
+    """True when ``text`` is one parenthesised group, '(...)'."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0:
+            return k == len(text) - 1 and text.startswith("(")
+    return False
+
+
+def _basis_pairs(basis) -> list[tuple[str, tuple[str, ...]]]:
+    items = basis.items() if isinstance(basis, dict) else basis
+    try:
+        pairs = [(n, lv) for n, lv in items]
+    except (TypeError, ValueError):
+        raise CgsymError("basis: expected subsystem name -> level names, e.g. "
+                         "{'q1': ['e', 'g'], 'q2': ['e', 'g']}") from None
+    out = []
+    for sname, levels in pairs:
+        if not isinstance(sname, str):
+            raise CgsymError(f"basis: subsystem names must be strings, got {sname!r}")
+        if isinstance(levels, str) or not all(isinstance(x, str) for x in levels):
+            raise CgsymError(f"subsystem '{sname}': 'levels' must list level names (strings)")
+        out.append((sname, tuple(levels)))
+    return out
+
+
+def model_from_operators(name, hamiltonian, reservoirs, parameters, basis,
+                         description: str = "") -> Model:
+    """:meth:`Model.from_operators` (which see)."""
+    subs = _basis_pairs(basis)
+    if not isinstance(parameters, dict):
+        raise CgsymError("parameters: expected a mapping parameter -> role")
+    ptable = {}
+    for k, role in parameters.items():
+        pname = k.name if isinstance(k, sp.Symbol) else k
+        if not isinstance(pname, str):
+            raise CgsymError(f"[parameters]: a parameter must be a Symbol or a name, got {k!r}")
+        ptable[pname] = role
+    matrices = {"hamiltonian": hamiltonian}
+    rlist = []
+    if isinstance(reservoirs, dict) or not isinstance(reservoirs, (list, tuple)):
+        raise CgsymError("reservoirs: expected a list of {'name', 'coupling', 'temperature', "
+                         "'rate'} mappings")
+    for k, r in enumerate(reservoirs):
+        if not isinstance(r, dict):
+            raise CgsymError(f"[[reservoirs]] #{k + 1}: expected a mapping")
+        rname = r.get("name", f"#{k + 1}")
+        where = f"reservoir '{rname}'"
+        entry = {key: v for key, v in r.items() if key not in ("coupling", "temperature", "rate")}
+        if "coupling" in r:
+            entry["coupling"] = _matrix_text(r["coupling"], subs, f"{where} coupling")
+            matrices[("coupling", k)] = r["coupling"]
+        for key in ("temperature", "rate"):
+            if key in r:
+                entry[key] = _expr_text(r[key], f"{where} {key}")
+        rlist.append(entry)
+    data = {"name": name, "description": description,
+            "hamiltonian": _matrix_text(hamiltonian, subs, "hamiltonian"),
+            "parameters": ptable,
+            "subsystems": [{"name": n, "levels": list(lv)} for n, lv in subs],
+            "reservoirs": rlist}
+    model = model_from_dict(data)
+    # the text read back must be the matrix given (guards the printing above)
+    by_name = {p.name: p.symbol for p in model.parameters}
+    for key, given in matrices.items():
+        if isinstance(given, str):
+            continue
+        got = model.hamiltonian if key == "hamiltonian" else model.reservoirs[key[1]].coupling
+        want = sp.Matrix(given).applyfunc(_exact).xreplace(
+            {s: by_name[s.name] for s in sp.Matrix(given).free_symbols if s.name in by_name})
+        if not is_zero_matrix(want - sp.Matrix(got)):
+            raise CgsymError(f"internal error: the {key} read back differs from the matrix given")
+    return dataclass_replace(model, source=model_to_toml(model))
+
+
+def _toml_string(s: str) -> str:
+    import json
+    return json.dumps(s, ensure_ascii=False)   # a JSON string is a TOML basic string
+
+
+def model_to_toml(model: Model) -> str:
+    """The model-file text of ``model`` (see :meth:`Model.to_toml`)."""
+    q = _toml_string
+    out = [f"name = {q(model.name)}"]
+    if model.description:
+        out.append(f"description = {q(model.description)}")
+    out += [f"hamiltonian = {q(model.hamiltonian_text)}", "", "[parameters]"]
+    out += [f"{p.name} = {q(p.role)}" for p in model.parameters]
+    for s in model.subsystems:
+        out += ["", "[[subsystems]]", f"name = {q(s.name)}",
+                "levels = [" + ", ".join(q(x) for x in s.levels) + "]"]
+    for r in model.reservoirs:
+        out += ["", "[[reservoirs]]", f"name = {q(r.name)}", f"coupling = {q(r.coupling_text)}",
+                f"temperature = {q(sp.sstr(r.temperature))}", f"rate = {q(r.rate_text)}"]
+    return "\n".join(out) + "\n"

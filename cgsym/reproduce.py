@@ -1,7 +1,8 @@
 r"""Reproduce Cresser & Facer equation by equation: records, comparisons, runner.
 
 ``cgsym reproduce [--out DIR] [--format text|json]`` runs every derivation
-script in ``derivations/`` (one per paper section), prints a table of verdicts,
+script in ``derivations/`` (one per paper section; an installed package ships them
+as ``cgsym.derivations``, so it runs in any directory), prints a table of verdicts,
 writes ``DIR/reproduction.json`` and a standalone ``DIR/reproduction.tex`` and
 exits with status 1 when a verdict differs from the committed regression record
 ``cgsym/data/verdicts.json``.
@@ -1136,19 +1137,39 @@ def _repository_root() -> Path | None:
     return None
 
 
+def _shipped_derivations() -> Path | None:
+    """The scripts installed with the package (``cgsym.derivations``, mapped from the
+    repository's ``derivations/`` by ``pyproject.toml``), or None."""
+    try:
+        spec = importlib.util.find_spec("cgsym.derivations")
+    except (ImportError, ValueError):
+        return None
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        p = Path(loc)
+        if p.is_dir() and any(p.glob("sec*.py")):
+            return p
+    return None
+
+
 def derivations_dir() -> Path:
-    """The ``derivations/`` directory: $CGSYM_DERIVATIONS, next to the package, or ./"""
+    """The derivation scripts: $CGSYM_DERIVATIONS, else those installed with the
+    package (``cgsym.derivations``: the wheel ships the repository's ``derivations/``),
+    else ``derivations/`` next to the package or in the working directory."""
     env = os.environ.get("CGSYM_DERIVATIONS")
     if env:
         p = Path(env)
         if not (p.is_dir() and any(p.glob("sec*.py"))):
             raise CgsymError(f"CGSYM_DERIVATIONS={env} holds no derivation scripts (sec*.py)")
         return p
+    shipped = _shipped_derivations()
+    if shipped is not None:
+        return shipped
     root = _repository_root()
     if root is None:
-        raise CgsymError("cannot find the derivation scripts (derivations/sec*.py): run "
-                         "'cgsym reproduce' in the repository directory or set "
-                         "CGSYM_DERIVATIONS to the derivations folder")
+        raise CgsymError("cannot find the derivation scripts (derivations/sec*.py): this "
+                         "installation does not ship cgsym.derivations; run 'cgsym "
+                         "reproduce' in the repository directory or set CGSYM_DERIVATIONS "
+                         "to the derivations folder")
     return root / "derivations"
 
 
