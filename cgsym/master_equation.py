@@ -172,6 +172,14 @@ class MasterEquation(Printable):
         from .latex import master_equation_latex
         return master_equation_latex(self, printer)
 
+    # -- numeric bridges (issue 17) ---------------------------------------------
+    def to_qutip(self, values, jump_operators: bool = True):
+        """This master equation at ``values`` as QuTiP objects: the Liouvillian
+        superoperator, and H_S with the jump operators of the diagonal Lindblad form
+        (see :func:`cgsym.convert.qutip.to_qutip`; needs ``cgsym[qutip]``)."""
+        from .convert.qutip import to_qutip
+        return to_qutip(self, values, jump_operators)
+
 
 def _diagonalise(sub, reservoir, model):
     """(method, [(rate, vector), ...]) with sub = sum rate v v^dagger.
