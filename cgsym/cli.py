@@ -1,4 +1,4 @@
-"""Command line: ``cgsym derive | evaluate | plot | reproduce | check | models``.
+"""Command line: ``cgsym derive | evaluate | plot | sweep | reproduce | check | models``.
 
 Every error is one line on stderr and exit status 2 (no traceback).  ``evaluate`` also
 checks the chosen regime against the time-scale ladder at the point and prints a
@@ -257,6 +257,27 @@ def cmd_check(args):
     return check_main(args)
 
 
+def cmd_sweep(args):
+    from .model import load_model
+    from .sweep import Axis, sweep, write_table
+    model = load_model(args.model)
+    if not args.grid:
+        raise CgsymError("give at least one --grid NAME=START:STOP:COUNT[:log]")
+    axes = [Axis.parse(g) for g in args.grid]
+    swept = [model.parameter(a.name).name for a in axes]
+    fixed = _parse_at(args.at, model, optional=tuple(swept))
+    if not args.out.endswith((".csv", ".parquet")):
+        raise CgsymError(f"--out must end in .csv or .parquet, got '{args.out}'")
+    method = args.method or ("coarse-grained" if args.regime == "coarse-grained"
+                             else "closed-form")
+    table = sweep(model, args.regime, fixed, axes, weak_internal=args.weak_internal,
+                  method=method, dt=args.dt, workers=args.workers, scheduler=args.scheduler,
+                  progress=not args.no_progress, timeout=args.timeout)
+    path = write_table(table, args.out)
+    print(f"wrote {path} ({len(table)} points, {len(table.columns)} columns)")
+    return 0
+
+
 def build_parser():
     p = _Parser(prog="cgsym", description="Derive coarse-grained Markovian master equations "
                 "symbolically (Cresser & Facer).")
@@ -303,6 +324,24 @@ def build_parser():
                     help=f"limit of each symbolic derivation in seconds (default "
                          f"{DEFAULT_TIMEOUT:g})")
     pp.set_defaults(func=cmd_plot)
+    sw = sub.add_parser("sweep", help="heat currents and steady state over a parameter grid "
+                                      "(CSV or Parquet)")
+    _add_model_args(sw, regime_choices=True)
+    sw.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[],
+                    help="the fixed parameters (every parameter that is not swept)")
+    sw.add_argument("--grid", action="append", default=[], metavar="NAME=START:STOP:COUNT[:log]",
+                    help="a swept parameter (repeatable; the grid is their product)")
+    sw.add_argument("--method", choices=("closed-form", "numeric", "coarse-grained"),
+                    default=None, help="closed-form (vectorised, default), numeric or "
+                                       "coarse-grained (per point)")
+    sw.add_argument("--dt", type=float, default=None, help="coarse-graining time")
+    sw.add_argument("--workers", type=int, default=None,
+                    help="per-point methods: a local Dask cluster of N worker processes")
+    sw.add_argument("--scheduler", default=None,
+                    help="per-point methods: address of a running Dask scheduler")
+    sw.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sw.add_argument("--out", required=True, help="table.csv or table.parquet")
+    sw.set_defaults(func=cmd_sweep)
     r = sub.add_parser("reproduce", help="reproduce the paper equation by equation")
     r.add_argument("--out", default="out", help="output directory (default ./out)")
     r.add_argument("--format", choices=("text", "json"), default="text")
