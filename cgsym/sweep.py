@@ -206,7 +206,7 @@ def _progress(total, show):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, disable=not show, file=sys.stderr, unit="pt", leave=False)
+    return tqdm(total=total, disable=not show, file=sys.stderr, unit="pt", leave=True)
 
 
 def _dask_client(workers, scheduler, processes=True):

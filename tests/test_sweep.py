@@ -3,9 +3,10 @@
 * the closed-form sweep (vectorised) gives the numbers of ``cgsym evaluate`` at grid
   points, obeys the first law on the whole grid, and has heat flowing from hot to cold;
 * a per-point sweep on a 2-worker Dask LocalCluster gives exactly (bitwise) the
-  numbers of the serial run.  The default run uses thread workers
-  (``processes=False``: 1.4 s against 8 s for process workers on the 2-core machine,
-  measured); process workers, as ``--workers`` starts them, are tested under ``-m slow``;
+  numbers of the serial run.  The default run reaches a cluster of thread workers
+  by its address (``--scheduler``; ``processes=False``: 1.4 s against 8 s for process
+  workers on the loaded 2-core machine, measured); process workers, as ``--workers N``
+  starts them, are tested under ``-m slow``;
 * progress is shown on stderr; bad grids get one line.
 
 The 10^4-point timing is in ``tests/benchmarks/bench_sweep.py``.
@@ -77,9 +78,13 @@ def test_dask_local_cluster_gives_the_serial_numbers(capsys):
     serial = sweep(MODEL, "partial-secular", FIXED, axes, weak_internal=True, method="numeric",
                    progress=True)
     assert "6/6" in capsys.readouterr().err                      # the progress bar
-    pytest.importorskip("dask.distributed")
-    par = sweep(MODEL, "partial-secular", FIXED, axes, weak_internal=True, method="numeric",
-                workers=2, processes=False)
+    distributed = pytest.importorskip("dask.distributed")
+    # a running 2-worker cluster, reached by its address (--scheduler); thread workers
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        par = sweep(MODEL, "partial-secular", FIXED, axes, weak_internal=True,
+                    method="numeric", scheduler=cluster.scheduler_address)
+        assert len(cluster.scheduler.workers) == 2
     assert par.columns == serial.columns
     for a, b in zip(par.data, serial.data):
         assert np.array_equal(a, b)
