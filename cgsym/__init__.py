@@ -14,6 +14,16 @@ The pipeline (each stage a pure function returning a frozen, printable result)::
     every result: LaTeX via SymPy's printing protocol;  numerics.py: lambdify → NumPy callables
 
 ``derive(model, regime, weak_internal)`` runs all of it.
+
+What to call (each has a docstring with its conventions and a doctest-checked
+example; ``python -m pydoc cgsym.<name>``): ``load_model``, ``model_from_toml``,
+``Model.from_operators`` / ``Model.to_toml`` (models from SymPy matrices and back to
+files), ``derive``, the stages ``eigenoperators``, ``rates``, ``master_equation``,
+``steady_state``, ``heat_currents``, ``paper_current``, ``check`` (your own algebra
+against the derivation), ``numerics.lambdify_expr`` (closed forms as NumPy
+functions), ``MasterEquation.to_qutip`` (``cgsym.convert.qutip``), ``sweep.sweep``
+(grids; ``cgsym sweep``) and ``finite_dt.evaluate_coarse_grained`` (finite dt).
+A tutorial notebook is ``derivations/tutorial.ipynb`` in the repository.
 """
 from .check import CheckResult, check
 from .derivation import Derivation, derive
@@ -34,3 +44,8 @@ __all__ = [
     "heat_currents", "load_model", "master_equation", "model_from_dict", "model_from_toml", "n",
     "paper_current", "rates", "shipped_models", "steady_state",
 ]
+
+# issue 17: models from Python objects and back to model files
+from .model import model_from_operators, model_to_toml  # noqa: E402
+
+__all__ += ["model_from_operators", "model_to_toml"]

@@ -200,7 +200,23 @@ def _fmt(z: complex) -> str:
 
 def check(model, regime: str, weak_internal: bool, quantity: str, expr: str,
           where=(), latex: bool | None = None) -> CheckResult:
-    """Compare ``expr`` (SymPy syntax or LaTeX) with the derived ``quantity``."""
+    r"""Compare ``expr`` (SymPy syntax or LaTeX) with the derived ``quantity``.
+
+    Quantities: ``J[p]`` (heat current from reservoir p), ``J`` (the paper's
+    J_first - J_second for two reservoirs), ``rho[a;b]`` (steady state in the product
+    basis) and ``gamma[p][m,n]``.  ``where`` holds abbreviations ``"NAME=EXPR"``;
+    ``n(w, T)`` is the occupation.  The result is ``equal`` when the difference is
+    proved zero (or, failing a proof, agrees to 30 digits at six random points);
+    otherwise it carries a counterexample point.
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> cgsym.check("tunnelling-qubit", "secular", True, "J",
+    ...             "gamma*omega_S*(n_l - n_r)/(2*(n_l + n_r + 1))",
+    ...             where=["n_l=n(omega_S,T_l)", "n_r=n(omega_S,T_r)"]).equal
+    True
+    """
     from .derivation import derive
     from .latex_reader import read_expression
     model = load_model(model)

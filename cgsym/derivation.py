@@ -142,7 +142,40 @@ def time_limit(seconds: float | None):
 
 
 def derive(model, regime: str = "partial-secular", weak_internal: bool = False) -> Derivation:
-    """Run the whole pipeline for a model (a :class:`Model`, shipped name or path)."""
+    r"""Run the whole pipeline for a model (a :class:`Model`, shipped name or path).
+
+    Model -> :func:`eigenoperators` -> :func:`rates` -> :func:`master_equation` ->
+    :func:`steady_state` -> :func:`heat_currents`, all exact and symbolic.
+
+    Parameters
+    ----------
+    model : Model, str or path
+        a :class:`Model` (e.g. from :meth:`Model.from_operators`), a shipped model
+        name (:func:`shipped_models`) or a model file.
+    regime : {"secular", "partial-secular"}
+        secular: gamma_mn = delta_mn Gamma(omega_m) (Eq. 53); partial secular:
+        gamma_mn = Gamma((omega_m + omega_n)/2) within a slow cluster (Eq. 55).
+    weak_internal : bool
+        evaluate the rates at the slow -> 0 limit of their frequencies (n(omega_S
+        +- Omega) -> n(omega_S)), keeping H_S unchanged.
+
+    Returns
+    -------
+    Derivation
+        frozen; ``spectrum``, ``rates``, ``master_equation``, ``steady_state`` and
+        ``heat_currents`` (None when the steady state is not unique).  Renders as
+        LaTeX in Jupyter.  Conventions: hbar = k_B = 1, J_p = Tr[H_S D_p(rho)] is the
+        energy current from reservoir p into the system.
+
+    Examples
+    --------
+    >>> import cgsym, sympy as sp
+    >>> d = cgsym.derive("tunnelling-qubit", "secular", weak_internal=True)
+    >>> d.heat_currents.current("l")
+    gamma*omega_S*(n(omega_S, T_l) - n(omega_S, T_r))/(4*n(omega_S, T_l) + 4*n(omega_S, T_r) + 4)
+    >>> sp.expand(sum(J for _, J in d.heat_currents.currents))   # first law
+    0
+    """
     check_regime(regime)
     model = load_model(model)
     spec = eigenoperators(model)

@@ -253,7 +253,26 @@ def _superop(terms, d, real=False) -> ImmutableMatrix:
 
 
 def master_equation(r: Rates) -> MasterEquation:
-    """Assemble Eq. (44)/(89) from the gamma matrices (zero entries dropped)."""
+    """Assemble Eq. (44)/(89) from the gamma matrices (zero entries dropped).
+
+    d rho/dt = -i [H_S, rho] + sum_p sum_mn gamma^p_mn (X_m rho X_n^dagger
+    - 1/2 {X_n^dagger X_m, rho}), hbar = 1, the Lamb shift dropped as in the paper.
+    :meth:`MasterEquation.liouvillian` uses column stacking, vec(A X B) =
+    (B^T kron A) vec(X) (QuTiP's convention); :meth:`MasterEquation.to_qutip`
+    hands it to QuTiP at a point.
+
+    Examples
+    --------
+    >>> import cgsym, sympy as sp
+    >>> spec = cgsym.eigenoperators(cgsym.load_model("tunnelling-qubit"))
+    >>> me = cgsym.master_equation(cgsym.rates(spec, "secular", weak_internal=True))
+    >>> L = me.liouvillian()
+    >>> L.shape
+    (16, 16)
+    >>> trace_row = sp.Matrix(1, 16, lambda i, k: 1 if k % 5 == 0 else 0)   # vec(1)^T
+    >>> sp.expand(trace_row * L) == sp.zeros(1, 16)                           # trace preserved
+    True
+    """
     spec = r.spectrum
     terms = []
     for g in r.gammas:

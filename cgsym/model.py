@@ -470,7 +470,29 @@ def _require_positive(expr: sp.Expr, message: str, text: str) -> None:
             raise CgsymError(f"{message}, got {text}, which is {sp.N(v, 4)} at {where}")
 
 def model_from_dict(data: dict, source: str = "") -> Model:
-    """Build and validate a :class:`Model` from the TOML structure (see README)."""
+    """Build and validate a :class:`Model` from the TOML structure (see README).
+
+    Every parameter becomes a real positive SymPy symbol with its role
+    (``frequency``, ``slow``, ``rate``, ``temperature``); operator strings are read
+    in the model-file language; any problem is one :class:`CgsymError` line.
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> m = cgsym.model_from_dict({
+    ...     "name": "qubit", "hamiltonian": "w/2*sz(q)",
+    ...     "parameters": {"w": "frequency", "g": "rate", "T": "temperature"},
+    ...     "subsystems": [{"name": "q", "levels": ["e", "g"]}],
+    ...     "reservoirs": [{"name": "b", "coupling": "sx(q)", "temperature": "T"}]})
+    >>> m.parameter("w").symbol.is_positive, m.reservoir("b").rate
+    (True, g)
+    >>> cgsym.model_from_dict({
+    ...     "name": "bad", "hamiltonian": "w*sz(q) + sp(q)", "parameters": {"w": "frequency"},
+    ...     "subsystems": [{"name": "q", "levels": ["e", "g"]}], "reservoirs": []})
+    Traceback (most recent call last):
+    ...
+    cgsym.errors.CgsymError: the Hamiltonian H_S is not Hermitian (it must be an observable); check the Hermitian-conjugate terms
+    """
     if not isinstance(data, dict):
         raise CgsymError("model: expected a table at the top level")
     known = {"name", "description", "hamiltonian", "parameters", "subsystems", "reservoirs"}
@@ -607,6 +629,23 @@ def model_from_dict(data: dict, source: str = "") -> Model:
 
 
 def model_from_toml(text: str, origin: str = "model file") -> Model:
+    """A :class:`Model` from the text of a model file (format in the README).
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> m = cgsym.model_from_toml('''
+    ... name = "qubit"
+    ... hamiltonian = "w/2*sz(q)"
+    ... parameters = {w = "frequency", g = "rate", T = "temperature"}
+    ... subsystems = [{name = "q", levels = ["e", "g"]}]
+    ... reservoirs = [{name = "b", coupling = "sx(q)", temperature = "T"}]
+    ... ''')
+    >>> m.hamiltonian
+    Matrix([
+    [w/2,    0],
+    [  0, -w/2]])
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -615,13 +654,29 @@ def model_from_toml(text: str, origin: str = "model file") -> Model:
 
 
 def shipped_models() -> tuple[str, ...]:
-    """Names of the model files shipped in the package."""
+    """Names of the model files shipped in the package.
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> "tunnelling-qubit" in cgsym.shipped_models()
+    True
+    """
     files = resources.files("cgsym") / "models"
     return tuple(sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml")))
 
 
 def load_model(name_or_path) -> Model:
-    """Load a shipped model by name, or a model file by path."""
+    """Load a shipped model by name, or a model file by path (a :class:`Model` is
+    returned as it is).  Errors are one line (:class:`CgsymError`).
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> m = cgsym.load_model("two-qubits-two-baths")
+    >>> m.dim, [r.name for r in m.reservoirs], [p.name for p in m.slow]
+    (4, ['h', 'c'], ['Omega'])
+    """
     if isinstance(name_or_path, Model):
         return name_or_path
     s = str(name_or_path)
@@ -772,7 +827,18 @@ def _basis_pairs(basis) -> list[tuple[str, tuple[str, ...]]]:
 
 def model_from_operators(name, hamiltonian, reservoirs, parameters, basis,
                          description: str = "") -> Model:
-    """:meth:`Model.from_operators` (which see)."""
+    """:meth:`Model.from_operators` (which see) as a function.
+
+    Examples
+    --------
+    >>> import sympy as sp, cgsym
+    >>> w, g, T = sp.symbols("w g T")          # matched by name: assumptions do not matter
+    >>> m = cgsym.model_from_operators("qubit", sp.diag(w, -w) / 2,
+    ...     [{"name": "b", "coupling": sp.Matrix([[0, 1], [1, 0]]), "temperature": T}],
+    ...     {w: "frequency", g: "rate", T: "temperature"}, {"q": ["e", "g"]})
+    >>> m.reservoir("b").coupling_text, m.reservoir("b").rate
+    ("ketbra(q, 'e', 'g') + ketbra(q, 'g', 'e')", g)
+    """
     subs = _basis_pairs(basis)
     if not isinstance(parameters, dict):
         raise CgsymError("parameters: expected a mapping parameter -> role")
@@ -825,7 +891,17 @@ def _toml_string(s: str) -> str:
 
 
 def model_to_toml(model: Model) -> str:
-    """The model-file text of ``model`` (see :meth:`Model.to_toml`)."""
+    """The model-file text of ``model`` (see :meth:`Model.to_toml`).
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> text = cgsym.model_to_toml(cgsym.load_model("tunnelling-qubit"))
+    >>> print(text.splitlines()[2])
+    hamiltonian = "omega_S/2*sz(A) + Omega/2*(ketbra(T, 'l', 'r') + ketbra(T, 'r', 'l'))"
+    >>> cgsym.model_from_toml(text) == cgsym.load_model("tunnelling-qubit")
+    True
+    """
     q = _toml_string
     out = [f"name = {q(model.name)}"]
     if model.description:

@@ -150,6 +150,17 @@ def lambdify_expr(expr, model: Model, extra=()) -> Callable[[Mapping], np.ndarra
     The argument tuple is explicit (``lambdify(params, expr, "numpy",
     cse=True)``), never ``expr.free_symbols``: a symbol that is not a model
     parameter or an extra symbol is an error, not a silent new argument.
+
+    Examples
+    --------
+    >>> import numpy as np, cgsym
+    >>> from cgsym.numerics import lambdify_expr
+    >>> d = cgsym.derive("tunnelling-qubit", "secular", weak_internal=True)
+    >>> J = lambdify_expr(d.heat_currents.current("l"), d.model)
+    >>> J(dict(omega_S=1, Omega=0.01, gamma=0.01, T_l=1, T_r=0.5)).round(8)
+    np.float64(0.00061182)
+    >>> J(dict(omega_S=1, Omega=0.01, gamma=0.01, T_l=np.array([0.5, 1.0]), T_r=0.5)).round(8)
+    array([0.        , 0.00061182])
     """
     extra = tuple(extra)
     args = tuple(p.symbol for p in model.parameters) + extra

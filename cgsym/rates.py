@@ -136,7 +136,23 @@ def _cluster_sign(spec: Spectrum, members, w, notes) -> int:
 
 def rates(spec: Spectrum, regime: str = "partial-secular", weak_internal: bool = False,
           check_positivity: bool = True) -> Rates:
-    """gamma matrices of every reservoir in the given regime (Eqs. 53, 55)."""
+    """gamma matrices of every reservoir in the given regime (Eqs. 53, 55).
+
+    Gamma_p(omega) = gamma_p(|omega|) (n(|omega|, T_p) + theta(-omega)): secular,
+    gamma_mn = delta_mn Gamma(omega_m) (Eq. 53); partial secular, gamma_mn =
+    Gamma((omega_m + omega_n)/2) for m, n in the same slow cluster (Eq. 55).
+    ``weak_internal`` evaluates Gamma at the slow -> 0 limit of its argument.  The
+    positivity of every gamma matrix is checked, never assumed
+    (``GammaMatrix.positivity``: positive, not positive with a point, or undecided).
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> spec = cgsym.eigenoperators(cgsym.load_model("tunnelling-qubit"))
+    >>> g = cgsym.rates(spec, "secular", weak_internal=True).gammas[0]
+    >>> g.reservoir, g.entry(2, 2), g.entry(-2, -2), g.positivity.status
+    ('l', gamma*n(omega_S, T_l), gamma*(n(omega_S, T_l) + 1), 'positive')
+    """
     check_regime(regime)
     model = spec.model
     wmap = dict(spec.frequencies)

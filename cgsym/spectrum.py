@@ -326,7 +326,20 @@ def _label_for(vec, basis, used):
 
 
 def eigenstates(model: Model) -> tuple[Eigenstate, ...]:
-    """Exact eigenstates of H_S, block by block, in block order, energies descending."""
+    """Exact eigenstates of H_S, block by block, in block order, energies descending.
+
+    H_S is split into invariant blocks (connected components of its off-diagonal
+    pattern); 2x2 blocks use the closed mixing-angle form, larger blocks the roots
+    of their characteristic polynomial.  Energies are ordered at a reference point of
+    the declared hierarchy (slow << frequency), never by symbolic value.
+
+    Examples
+    --------
+    >>> import cgsym, sympy as sp
+    >>> states = cgsym.eigenstates(cgsym.load_model("tunnelling-qubit"))
+    >>> sorted((s.energy for s in states), key=sp.default_sort_key)
+    [-Omega/2 - omega_S/2, -Omega/2 + omega_S/2, Omega/2 - omega_S/2, Omega/2 + omega_S/2]
+    """
     H = sp.Matrix(model.hamiltonian)
     ref = reference_point(model)
     out = []
@@ -391,7 +404,24 @@ def _sign(expr, model: Model, notes: list) -> int:
 
 
 def eigenoperators(model: Model, states=None) -> Spectrum:
-    """Spectrum of H_S and eigenoperators X_{p,m} of every coupling (Eqs. 42-43)."""
+    """Spectrum of H_S and eigenoperators X_{p,m} of every coupling (Eqs. 42-43).
+
+    Implements Eqs. (42)-(43): [H_S, X_m] = omega_m X_m, X_{-m} = X_m^dagger and
+    sum_m X_m = X_p.  omega_m > 0 means X_m *raises* the energy; positive
+    frequencies are indexed 1..N in increasing order under the hierarchy, negative
+    ones -1..-N, zero 0, and an index means the same frequency for every reservoir.
+    Slow clusters (frequencies whose difference vanishes as the slow parameters go to
+    zero) are what the partial-secular regime couples.
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> spec = cgsym.eigenoperators(cgsym.load_model("tunnelling-qubit"))
+    >>> dict(spec.frequencies)[3]
+    Omega + omega_S
+    >>> sorted(m for m, _ in spec.frequencies)
+    [-3, -2, -1, 1, 2, 3]
+    """
     states = states or eigenstates(model)
     d = len(states)
     U = ImmutableMatrix.hstack(*[s.vector for s in states])

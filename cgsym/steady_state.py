@@ -250,7 +250,22 @@ def _solve_population_block(A, comp, coords, gens):
 
 
 def steady_state(me: MasterEquation) -> SteadyState:
-    """Exact steady state(s) of a master equation (see module doc for the method)."""
+    """Exact steady state(s) of a master equation (see module doc for the method).
+
+    The kernel of the Liouvillian, found block by block in real coordinates with
+    fraction-free elimination; the state is normalised to unit trace.  A kernel of
+    dimension > 1 is reported (``unique`` False, with the stationary manifold), never
+    an arbitrary pick.  ``matrix`` is rho in the product basis, ``in_eigenbasis()``
+    in the eigenbasis of H_S.
+
+    Examples
+    --------
+    >>> import cgsym, sympy as sp
+    >>> d = cgsym.derive("tunnelling-qubit", "secular", weak_internal=True)
+    >>> ss = cgsym.steady_state(d.master_equation)
+    >>> ss.unique, sp.cancel(ss.matrix.trace())
+    (True, 1)
+    """
     d = me.dim
     R0, coords = real_liouvillian(me.liouvillian(), d)
     R, back = polynomial_form(R0)

@@ -46,7 +46,19 @@ class HeatCurrents(Printable):
 
 
 def heat_currents(ss: SteadyState) -> HeatCurrents:
-    """J_p = Tr[H_S D_p[rho_ss]] for every reservoir, cancelled and factored."""
+    """J_p = Tr[H_S D_p[rho_ss]] for every reservoir, cancelled and factored.
+
+    The energy per unit time from reservoir p into the system (hbar = 1); the first
+    law sum_p J_p = 0 holds exactly.  ``current(p)`` looks one up.
+
+    Examples
+    --------
+    >>> import cgsym, sympy as sp
+    >>> d = cgsym.derive("two-qubits-two-baths", "secular", weak_internal=True)
+    >>> hc = cgsym.heat_currents(d.steady_state)
+    >>> [p for p, _ in hc.currents], sp.expand(hc.current("h") + hc.current("c"))
+    (['h', 'c'], 0)
+    """
     rho = ss.require_unique()
     me = ss.master_equation
     H = sp.Matrix(me.hamiltonian)
@@ -83,7 +95,15 @@ def heat_currents(ss: SteadyState) -> HeatCurrents:
 
 
 def paper_current(hc: HeatCurrents, hot: str, cold: str) -> sp.Expr:
-    """The paper's J = Tr[H_S (D_hot - D_cold) rho] = J_hot - J_cold (Eqs. 112, 138)."""
+    """The paper's J = Tr[H_S (D_hot - D_cold) rho] = J_hot - J_cold (Eqs. 112, 138).
+
+    Examples
+    --------
+    >>> import cgsym
+    >>> d = cgsym.derive("tunnelling-qubit", "secular", weak_internal=True)
+    >>> cgsym.paper_current(d.heat_currents, "l", "r")
+    gamma*omega_S*(n(omega_S, T_l) - n(omega_S, T_r))/(2*n(omega_S, T_l) + 2*n(omega_S, T_r) + 2)
+    """
     if hot == cold:
         raise CgsymError("the paper's current needs two different reservoirs")
     diff = hc.current(hot) - hc.current(cold)
