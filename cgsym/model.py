@@ -201,8 +201,7 @@ class Model(Printable):
         Examples
         --------
         >>> import sympy as sp, cgsym
-        >>> from cgsym.operators import kron
-        >>> w, D, g, T = sp.symbols("omega_S Delta gamma T", positive=True)
+        >>> w, g, T = sp.symbols("omega_S gamma T", positive=True)
         >>> sz, sx = sp.Matrix([[1, 0], [0, -1]]), sp.Matrix([[0, 1], [1, 0]])
         >>> m = cgsym.Model.from_operators(
         ...     "qubit", hamiltonian=w / 2 * sz, basis={"q": ["e", "g"]},
