@@ -154,3 +154,10 @@ def test_out_suffix_and_parquet(tmp_path, capsys):
     assert main(argv + ["--out", str(tmp_path / "t.parquet")]) == 0
     t = pq.read_table(tmp_path / "t.parquet")
     assert t.num_rows == 3 and t.schema.metadata[b"model"] == MODEL.encode()
+
+
+def test_sweeps_have_no_time_limit_unless_asked():
+    from cgsym.cli import build_parser
+    base = ["sweep", MODEL, "--regime", "secular", "--grid", "Omega=0.01:0.1:3", "--out", "t.csv"]
+    assert build_parser().parse_args(base).timeout is None        # no supervisor, no limit
+    assert build_parser().parse_args(base + ["--timeout", "60"]).timeout == 60
