@@ -179,7 +179,8 @@ class Model(Printable):
         hamiltonian : SymPy matrix or str
             H_S in the product basis (first subsystem most significant; build it with
             :func:`cgsym.operators.kron`, :func:`~cgsym.operators.embed`,
-            :func:`~cgsym.operators.ketbra_matrix` or any SymPy matrix), or an
+            :func:`~cgsym.operators.ketbra_matrix`, ``sympy.physics.matrices.msigma``
+            or any SymPy matrix), or an
             operator expression of the model-file language (``"omega_S/2*sz(q)"``).
         reservoirs : sequence of mappings
             ``{"name", "coupling", "temperature", "rate"}`` (``rate`` optional, as in a

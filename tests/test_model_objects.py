@@ -106,3 +106,10 @@ def test_bad_objects_get_the_model_file_errors(kw, message):
         build(**kw)
     assert message in str(e.value)
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("name", cgsym.shipped_models())
+def test_every_shipped_model_round_trips_through_to_toml(name):
+    m = cgsym.load_model(name)
+    again = cgsym.model_from_toml(m.to_toml())
+    assert again == m and again.to_toml() == m.to_toml()
