@@ -22,7 +22,6 @@ import ast
 import re
 import tomllib
 from dataclasses import dataclass, field
-from dataclasses import replace as dataclass_replace
 from importlib import resources
 from pathlib import Path
 
@@ -882,7 +881,8 @@ def model_from_operators(name, hamiltonian, reservoirs, parameters, basis,
             {s: by_name[s.name] for s in sp.Matrix(given).free_symbols if s.name in by_name})
         if not is_zero_matrix(want - sp.Matrix(got)):
             raise CgsymError(f"internal error: the {key} read back differs from the matrix given")
-    return dataclass_replace(model, source=model_to_toml(model))
+    import dataclasses
+    return dataclasses.replace(model, source=model_to_toml(model))
 
 
 def _toml_string(s: str) -> str:
