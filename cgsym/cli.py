@@ -126,7 +126,8 @@ def cmd_evaluate(args):
         d.steady_state.require_unique()
         rho = np.asarray(lambdify_expr(d.steady_state.matrix, model)(vals), dtype=complex)
         J = {name: float(np.real(lambdify_expr(e, model)(vals))) for name, e in d.heat_currents.currents}
-    diag = _diagnostics(args, model, vals, args.regime)
+    diag = _diagnostics(args, model, vals, args.regime,
+                        spectrum=None if args.numeric else d.spectrum)
     _print_evaluation(args, model, rho, J, diag=diag)
     return 0
 
@@ -135,21 +136,34 @@ def _warn(message: str) -> None:
     print(f"cgsym: WARNING: {message}", file=sys.stderr)
 
 
-def _diagnostics(args, model, vals, regime, dt=None):
+def _diagnostics(args, model, vals, regime, dt=None, spectrum=None):
     """The time-scale ladder at the point; warnings on stderr; the ladder if --diagnostics.
 
     Without --diagnostics only failed orderings are warned about (ratio < 1) and a failure
     of the diagnostics themselves is silent; with it, marginal orderings (ratio < 10) too.
+    With --strict a failed ordering (and diagnostics that cannot be computed) is an error.
+    ``spectrum`` is the symbolic spectrum of the closed forms being evaluated (None for
+    --numeric): the pairs of Bohr frequencies they keep apart are checked against the rates.
     """
     verbose = getattr(args, "diagnostics", False)
+    strict = getattr(args, "strict", False)
     from .diagnostics import diagnose
     try:
-        dg = diagnose(model, vals, regime, dt=dt, weak_internal=args.weak_internal)
+        dg = diagnose(model, vals, regime, dt=dt, weak_internal=args.weak_internal,
+                      spectrum=spectrum)
     except CgsymError as e:
+        if strict:
+            raise CgsymError(f"--strict: validity diagnostics unavailable at this point: "
+                             f"{e}") from None
         if verbose:
             _warn(f"validity diagnostics unavailable at this point: {e}")
             return {"error": str(e)}
         return None
+    if strict:
+        failed = dg.warnings(include_marginal=False)
+        if failed:
+            raise CgsymError(failed[0] + (f" (and {len(failed) - 1} more)"
+                                          if len(failed) > 1 else ""))
     for msg in dg.warnings(include_marginal=verbose):
         _warn(msg)
     return dg if verbose else None
@@ -278,6 +292,9 @@ def build_parser():
     e.add_argument("--diagnostics", action="store_true",
                    help="report the time-scale ladder (tau_c, 1/omega_S, 1/Omega, dt, tau_S) and "
                         "the validity of the regime; JSON key 'timescales'")
+    e.add_argument("--strict", action="store_true",
+                   help="a regime outside its window at the point (a warning otherwise) is an "
+                        "error, exit status 2")
     e.set_defaults(func=cmd_evaluate)
     pp = sub.add_parser("plot", help="plot J vs the slow parameter, or gamma_mn / J vs the "
                                      "coarse-graining time (PNG or PDF)")

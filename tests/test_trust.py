@@ -1,0 +1,117 @@
+"""Issue 14: no silent wrong answer, results that print, children that die with cgsym.
+
+Each test here failed on the code before issue 14.  Models not in the paper are in
+tests/cases/: ``detuned-two-qubits`` (the detuning ``d`` declared a frequency, the
+new user's mistake of item 1) and ``two-frequencies`` (two uncoupled qubits whose
+independent frequencies can coincide, item 2).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import cgsym
+from cgsym.cli import main
+
+CASES = Path(__file__).resolve().parent / "cases"
+DETUNED = str(CASES / "detuned-two-qubits.toml")
+TWOFREQ = str(CASES / "two-frequencies.toml")
+DETUNED_AT = ["w1=1", "d=0.0001", "g=0.00001", "gamma_h=0.01", "gamma_c=0.01", "T_h=2",
+              "T_c=1"]
+
+
+def run(capsys, *argv):
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def warnings_of(err):
+    return [line for line in err.splitlines() if line.startswith("cgsym: WARNING:")]
+
+
+def assert_clean_error(rc, out, err, pattern):
+    assert rc == 2, (rc, out, err)
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("cgsym: error:") and "Traceback" not in err
+    assert not lines[0].startswith("cgsym: error: cgsym"), lines[0]
+    assert re.search(pattern, lines[0]), lines[0]
+    return lines[0]
+
+
+# ---------------------------------------------------------------------------
+# items 1 and 2: every pair the regime treats as separated, against the rates
+# ---------------------------------------------------------------------------
+def test_fast_splitting_below_the_rates_is_warned_numeric(capsys):
+    """Item 1: d declared 'frequency' but d = 1e-4 << the rates: J is 7 % off, say so."""
+    rc, out, err = run(capsys, "evaluate", DETUNED, "--regime", "partial-secular",
+                       "--weak-internal", "--numeric", "--at", *DETUNED_AT)
+    assert rc == 0
+    w = warnings_of(err)
+    assert len(w) == 1, err
+    assert "regime partial-secular treats the Bohr frequencies" in w[0]
+    assert "as separated" in w[0]
+    # the pair, its difference (sqrt(d^2 + 4 g^2) = 1.0198e-4) and the rate
+    assert re.search(r"differ by 0\.000102\b", w[0]), w[0]
+    assert re.search(r"Gamma_max = 0\.0254\d*", w[0]), w[0]
+
+
+def test_fast_splitting_below_the_rates_is_an_error_with_strict(capsys):
+    rc, out, err = run(capsys, "evaluate", DETUNED, "--regime", "partial-secular",
+                       "--weak-internal", "--numeric", "--strict", "--at", *DETUNED_AT)
+    assert_clean_error(rc, out, err, r"treats the Bohr frequencies .* as separated")
+
+
+def test_diagnostics_report_the_closest_separated_pair(capsys):
+    rc, out, err = run(capsys, "evaluate", DETUNED, "--regime", "secular", "--weak-internal",
+                       "--numeric", "--diagnostics", "--format", "json", "--at", *DETUNED_AT)
+    assert rc == 0
+    ts = json.loads(out)["timescales"]
+    assert ts["closest_separated_pair"]["difference"] == pytest.approx(
+        np.sqrt(1e-8 + 4e-10), rel=1e-6)
+    assert any(c["status"] == "fails" and "separated" in c["meaning"] for c in ts["checks"])
+
+
+def test_coinciding_frequencies_are_warned_in_closed_form(capsys):
+    """Item 2: w1 = w2 at the point; the secular closed form keeps omega_1 = w1 and
+    omega_2 = w2 apart (J_hot = 0.00321), the numeric pipeline merges them (0.00289)."""
+    at = ["w1=1", "w2=1", "kh=0.01", "kc=0.02", "Th=2", "Tc=1"]
+    rc, out, err = run(capsys, "evaluate", TWOFREQ, "--regime", "secular", "--at", *at)
+    assert rc == 0
+    w = warnings_of(err)
+    assert len(w) == 1, err
+    assert re.search(r"omega_\d+ = w1 and omega_\d+ = w2", w[0]), w[0]
+    assert "differ by 0 " in w[0] and "Gamma_max" in w[0]
+    assert "w1" in w[0] and "w2" in w[0]
+    rc, out, err = run(capsys, "evaluate", TWOFREQ, "--regime", "secular", "--strict",
+                       "--at", *at)
+    assert_clean_error(rc, out, err, r"omega_\d+ = w1 and omega_\d+ = w2")
+
+
+def test_nearly_coinciding_frequencies_are_warned_numeric(capsys):
+    at = ["w1=1", "w2=1.0003", "kh=0.01", "kc=0.02", "Th=2", "Tc=1"]
+    rc, out, err = run(capsys, "evaluate", TWOFREQ, "--regime", "secular", "--numeric",
+                       "--at", *at)
+    assert rc == 0
+    w = warnings_of(err)
+    assert len(w) == 1 and "differ by 0.0003" in w[0], err
+
+
+def test_well_separated_frequencies_stay_quiet(capsys):
+    at = ["w1=1", "w2=1.4321", "kh=0.001", "kc=0.002", "Th=2", "Tc=1"]
+    for extra in ((), ("--numeric",)):
+        rc, out, err = run(capsys, "evaluate", TWOFREQ, "--regime", "secular", *extra,
+                           "--strict", "--at", *at)
+        assert rc == 0 and err == "", err
