@@ -369,9 +369,11 @@ def _supervise(seconds: float) -> int:
 
     sys.stdout.flush()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:   # the child: the command itself
         code = 1
+        _die_with_parent(parent)
         try:
             code = _run(None)
         except SystemExit as e:
@@ -411,6 +413,48 @@ def _supervise(seconds: float) -> int:
                   f"(raise it with --timeout)", file=sys.stderr)
             return 2
         time.sleep(0.02)
+
+
+#: the fallback watcher's polling interval in seconds (where prctl is unavailable)
+PARENT_WATCH_INTERVAL = 0.25
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this (forked) child die when the supervisor ``parent`` dies, however it dies.
+
+    A supervisor killed with SIGKILL (a CI timeout, a notebook kernel restart,
+    ``subprocess.run(timeout=...)``) runs no handler, so it cannot take its child down;
+    the child would compute on with no time limit.  On Linux the kernel sends the child
+    SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``, through ctypes), which also
+    works while the child is inside one long C call.  Elsewhere (or with the environment
+    variable ``CGSYM_PARENT_WATCH_ONLY`` set, which the tests use) a daemon thread
+    watches ``getppid()`` and kills the child once it changes; it runs whenever the main
+    thread releases the GIL, i.e. between Python bytecodes.
+    """
+    import signal
+    armed = False
+    if sys.platform.startswith("linux") and not os.environ.get("CGSYM_PARENT_WATCH_ONLY"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            armed = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:   # the parent died before the request took effect
+        os._exit(2)
+    if armed:
+        return
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(PARENT_WATCH_INTERVAL)
+            if os.getppid() != parent:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="cgsym-parent-watch", daemon=True).start()
 
 
 def _run(argv) -> int:

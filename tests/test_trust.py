@@ -115,3 +115,58 @@ def test_well_separated_frequencies_stay_quiet(capsys):
         rc, out, err = run(capsys, "evaluate", TWOFREQ, "--regime", "secular", *extra,
                            "--strict", "--at", *at)
         assert rc == 0 and err == "", err
+
+
+# ---------------------------------------------------------------------------
+# item 9: the supervised child dies with its parent, even under SIGKILL
+# ---------------------------------------------------------------------------
+def _supervised_child(proc):
+    path = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    for _ in range(400):
+        kids = path.read_text().split() if path.exists() else []
+        if kids:
+            return int(kids[0])
+        time.sleep(0.05)
+    raise AssertionError("no supervised child appeared")
+
+
+def _gone(pid, seconds):
+    """True once ``pid`` no longer runs (absent or a zombie) within ``seconds``."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        stat = Path(f"/proc/{pid}/stat")
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc")
+@pytest.mark.parametrize("watch_only", [False, True], ids=["prctl", "getppid-watch"])
+def test_child_dies_when_the_supervisor_is_killed(watch_only):
+    """SIGKILL cannot be caught, so the supervisor cannot take its child down itself:
+    PR_SET_PDEATHSIG (Linux) or, where that is unavailable, a thread watching getppid
+    must.  The long command here is the no-weak-limit tunnelling qubit (about 2 min)."""
+    env = dict(os.environ)
+    if watch_only:
+        env["CGSYM_PARENT_WATCH_ONLY"] = "1"
+    cmd = [sys.executable, "-m", "cgsym.cli", "derive", "tunnelling-qubit", "--regime",
+           "partial-secular", "--timeout", "300"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        child = _supervised_child(p)
+        time.sleep(0.5)           # the child is computing
+        assert not _gone(child, 0.1)
+        p.kill()                  # SIGKILL: no handler of the supervisor runs
+        p.wait(timeout=30)
+        assert _gone(child, 10), "the supervised child outlived its parent"
+    finally:
+        if p.poll() is None:
+            p.kill()
+        try:
+            os.kill(child, signal.SIGKILL)
+        except (ProcessLookupError, UnboundLocalError, NameError):
+            pass
