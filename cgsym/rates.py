@@ -75,6 +75,13 @@ class GammaMatrix(Printable):
             raise CgsymError(f"gamma[{self.reservoir}] has no entry ({m}, {k}); "
                              f"indices are {list(self.indices)}") from None
 
+    def __str__(self):
+        from .text import gamma_text
+        return gamma_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
+
     def _latex(self, printer):
         return printer._print(self.matrix)
 
@@ -94,6 +101,13 @@ class Rates(Printable):
     def gamma(self, reservoir: str) -> GammaMatrix:
         self.model.reservoir(reservoir)
         return next(g for g in self.gammas if g.reservoir == reservoir)
+
+    def __str__(self):
+        from .text import rates_text
+        return rates_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
 
     def _latex(self, printer):
         from .latex import rates_latex

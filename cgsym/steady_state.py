@@ -81,6 +81,13 @@ class SteadyState(Printable):
         Ud = sp.Matrix(adjoint(U, self.model.adjoint_mode))
         return ImmutableMatrix((Ud * rho * U).applyfunc(_tidy))
 
+    def __str__(self):
+        from .text import steady_state_text
+        return steady_state_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
+
     def _latex(self, printer):
         from .latex import steady_state_latex
         return steady_state_latex(self, printer)

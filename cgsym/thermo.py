@@ -40,6 +40,13 @@ class HeatCurrents(Printable):
         return tidy(-sum((J / self.model.reservoir(p).temperature for p, J in self.currents),
                          sp.S.Zero))
 
+    def __str__(self):
+        from .text import heat_currents_text
+        return heat_currents_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
+
     def _latex(self, printer):
         from .latex import heat_currents_latex
         return heat_currents_latex(self, printer)

@@ -170,3 +170,80 @@ def test_child_dies_when_the_supervisor_is_killed(watch_only):
             os.kill(child, signal.SIGKILL)
         except (ProcessLookupError, UnboundLocalError, NameError):
             pass
+
+
+# ---------------------------------------------------------------------------
+# item 7: every public result prints (text), reprs and renders LaTeX
+# ---------------------------------------------------------------------------
+from conftest import SHIPPED, case_marks, derivation  # noqa: E402
+
+
+def _public_results(d):
+    """Every public result object reachable from a derivation, with a name."""
+    yield "Derivation", d
+    yield "Model", d.model
+    yield "Parameter", d.model.parameters[0]
+    yield "Subsystem", d.model.subsystems[0]
+    yield "Reservoir", d.model.reservoirs[0]
+    yield "Spectrum", d.spectrum
+    yield "Eigenstate", d.spectrum.states[0]
+    yield "Eigenoperator", d.spectrum.eigenoperators[0]
+    yield "Cluster", d.spectrum.clusters[0]
+    yield "Rates", d.rates
+    for g in d.rates.gammas:
+        yield "GammaMatrix", g
+        yield "Positivity", g.positivity
+    yield "MasterEquation", d.master_equation
+    yield "DissipatorTerm", d.master_equation.terms[0]
+    channels, _ = d.lindblad_form()
+    for c in channels[:1]:
+        yield "JumpOperator", c
+    yield "SteadyState", d.steady_state
+    if d.heat_currents is not None:
+        yield "HeatCurrents", d.heat_currents
+
+
+def _check_prints(d):
+    seen = set()
+    for name, obj in _public_results(d):
+        seen.add(name)
+        text = str(obj)
+        assert text and "object at 0x" not in text, name
+        assert repr(obj)
+        assert sp.sstr(obj)
+        latex = sp.latex(obj)
+        assert latex, name
+        if hasattr(obj, "_repr_latex_"):
+            assert obj._repr_latex_().startswith("$")
+    assert {"Rates", "GammaMatrix", "MasterEquation", "SteadyState"} <= seen
+    return seen
+
+
+WALK = [pytest.param(m, "partial-secular", True, marks=case_marks(m, "partial-secular", True),
+                     id=f"{m}-weak") for m in SHIPPED]
+WALK_SLOW = [pytest.param(m, r, w, marks=[pytest.mark.slow] + case_marks(m, r, w),
+                          id=f"{m}-{r}-{'weak' if w else 'full'}")
+             for m in SHIPPED for r in ("secular", "partial-secular") for w in (False, True)
+             if (r, w) != ("partial-secular", True)]
+
+
+@pytest.mark.parametrize("name,regime,weak", WALK)
+def test_every_public_result_prints(name, regime, weak):
+    _check_prints(derivation(name, regime, weak))
+
+
+@pytest.mark.parametrize("name,regime,weak", WALK_SLOW)
+def test_every_public_result_prints_every_case(name, regime, weak):
+    _check_prints(derivation(name, regime, weak))
+
+
+def test_printed_results_read_like_the_paper():
+    d = derivation("two-qubits-two-baths", "partial-secular", True)
+    hc = str(d.heat_currents)
+    assert "J_h = " in hc and "J_c = " in hc and "n(omega_S, T_h)" in hc
+    assert "rho[e,g; g,e] = " in str(d.steady_state)
+    r = str(d.rates)
+    assert "gamma^h" in r and "positive" in r
+    me = str(d.master_equation)
+    assert "d rho/dt" in me and "gamma^h" in me
+    assert print(d.heat_currents) is None
