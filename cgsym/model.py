@@ -77,6 +77,32 @@ class Reservoir:
     rate_text: str
 
 
+class ParameterSymbols(tuple):
+    """A model's parameter symbols in declaration order, also by name.
+
+    ``model.symbols.Omega`` (or ``model.symbols["Omega"]``) is the model's own positive
+    symbol.  ``sympy.Symbol("Omega")`` is a different symbol (no assumptions), so
+    ``sympy.diff(J, sympy.Symbol("Omega"))`` is silently 0: take symbols from here.
+    """
+
+    def __getattr__(self, name):
+        for s in self:
+            if s.name == name:
+                return s
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"the model has no parameter '{name}' (parameters: "
+                             f"{', '.join(s.name for s in self)})")
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            try:
+                return self.__getattr__(key)
+            except AttributeError as e:
+                raise KeyError(str(e)) from None
+        return tuple.__getitem__(self, key)
+
+
 @dataclass(frozen=True)
 class Model(Printable):
     """A finite-dimensional system and its reservoirs.  Immutable."""
@@ -121,8 +147,9 @@ class Model(Printable):
         return "transpose" if self.is_real else "flip-i"
 
     @property
-    def symbols(self) -> tuple[sp.Symbol, ...]:
-        return tuple(p.symbol for p in self.parameters)
+    def symbols(self) -> ParameterSymbols:
+        """The parameter symbols in declaration order; by name: ``model.symbols.Omega``."""
+        return ParameterSymbols(p.symbol for p in self.parameters)
 
     def symbols_with_role(self, role: str) -> tuple[sp.Symbol, ...]:
         return tuple(p.symbol for p in self.parameters if p.role == role)

@@ -73,6 +73,17 @@ class SteadyState(Printable):
                 raise CgsymError(f"unknown basis state '{lab}' (basis: {', '.join(basis)})")
         return self.require_unique()[basis.index(a), basis.index(b)]
 
+    def lambdify(self):
+        """rho as a NumPy callable ``f(values) -> d x d complex array`` (product basis);
+        ``values`` maps parameter *names* to numbers.  See also :meth:`evaluate`."""
+        from .numerics import lambdify_expr
+        f = lambdify_expr(self.require_unique(), self.model)
+        return lambda values: f(values).astype(complex)
+
+    def evaluate(self, **values):
+        """rho at a point given by plain names: a d x d complex NumPy array."""
+        return self.lambdify()(values)
+
     def in_eigenbasis(self) -> ImmutableMatrix:
         """U^dagger rho U: rho in the eigenbasis of H_S (the paper's rho_uu, rho_+-, ...)."""
         U = sp.Matrix(self.master_equation.spectrum.unitary)

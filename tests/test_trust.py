@@ -247,3 +247,60 @@ def test_printed_results_read_like_the_paper():
     me = str(d.master_equation)
     assert "d rho/dt" in me and "gamma^h" in me
     assert print(d.heat_currents) is None
+
+
+# ---------------------------------------------------------------------------
+# item 8: numbers and symbols are easy to get
+# ---------------------------------------------------------------------------
+ODD = dict(omega_S=1.1341, Omega=0.0432, gamma_h=0.0217, gamma_c=0.0123, T_h=0.9876,
+           T_c=0.4321)
+
+
+def _numeric_currents():
+    from cgsym.numerics import numeric_pipeline
+    return dict(numeric_pipeline("two-qubits-two-baths", ODD, "partial-secular",
+                                 True).heat_currents)
+
+
+def test_sympy_lambdify_understands_the_occupation():
+    d = derivation("two-qubits-two-baths", "partial-secular", True)
+    syms = d.model.symbols
+    J = d.heat_currents.current("h")
+    ref = _numeric_currents()
+    for modules in ("numpy", "math", "mpmath", None):
+        f = sp.lambdify(syms, J, modules) if modules else sp.lambdify(syms, J)
+        val = float(f(*[ODD[s.name] for s in syms]))
+        assert val == pytest.approx(ref["h"], rel=1e-9), modules
+    # the Gibbs-free invariant: J_h + J_c = 0 through the same route
+    g = sp.lambdify(syms, sum(d.heat_currents.as_dict().values()))
+    assert abs(g(*[ODD[s.name] for s in syms])) < 1e-15
+
+
+def test_model_symbols_by_name_are_the_models_positive_symbols():
+    d = derivation("two-qubits-two-baths", "partial-secular", True)
+    Omega = d.model.symbols.Omega
+    assert Omega.is_positive and Omega == d.model.parameter("Omega").symbol
+    assert d.model.symbols["T_h"] is d.model.parameter("T_h").symbol
+    assert tuple(d.model.symbols) == tuple(p.symbol for p in d.model.parameters)
+    assert sp.diff(d.heat_currents.current("h"), Omega) != 0
+    assert sp.Symbol("Omega") != Omega                       # why it is needed
+    with pytest.raises(AttributeError, match="no parameter 'Omga'.*Omega"):
+        d.model.symbols.Omga
+
+
+def test_results_lambdify_and_evaluate_with_plain_names():
+    d = derivation("two-qubits-two-baths", "partial-secular", True)
+    ref = _numeric_currents()
+    J = d.heat_currents.lambdify()(ODD)
+    assert set(J) == {"h", "c"}
+    assert J["h"] == pytest.approx(ref["h"], rel=1e-9) and J["h"] + J["c"] == pytest.approx(0, abs=1e-15)
+    J2 = d.heat_currents.evaluate(**ODD)
+    assert J2["h"] == pytest.approx(ref["h"], rel=1e-9)
+    # arrays broadcast: a sweep of Omega in one call
+    sweep = d.heat_currents.lambdify()({**ODD, "Omega": np.array([0.01, 0.0432])})
+    assert sweep["h"].shape == (2,) and sweep["h"][1] == pytest.approx(ref["h"], rel=1e-9)
+    rho = d.steady_state.evaluate(**ODD)
+    assert rho.shape == (4, 4) and np.trace(rho) == pytest.approx(1, abs=1e-14)
+    assert np.allclose(rho, rho.conj().T, atol=1e-15)
+    with pytest.raises(cgsym.CgsymError, match="missing numeric value for parameter 'T_c'"):
+        d.heat_currents.evaluate(**{k: v for k, v in ODD.items() if k != "T_c"})
