@@ -158,6 +158,52 @@ class Model(Printable):
     def slow(self) -> tuple[sp.Symbol, ...]:
         return self.symbols_with_role("slow")
 
+    def require_slow(self, what: str = "--weak-internal") -> None:
+        """Refuse the weak-internal limit for a model without a slow parameter.
+
+        The limit sends the slow parameters to zero in the rates; without one it is the
+        model itself, and the (much longer) full derivation would run instead of the
+        limit the user asked for.  The message suggests the parameter that looks like an
+        internal coupling (see :meth:`looks_slow`).
+        """
+        if self.slow:
+            return
+        hint = self.looks_slow()
+        raise CgsymError(
+            f"{what}: model '{self.name}' declares no 'slow' parameter, so the weak-internal "
+            f"limit is the model itself (nothing goes to zero); declare the internal coupling "
+            f"'slow' in [parameters]" + (f" ({hint})" if hint else "") + ", or drop "
+            f"{what}")
+
+    def looks_slow(self) -> str:
+        """Which 'frequency' parameter looks like a slow internal coupling, and why.
+
+        A parameter that appears only off the diagonal of H_S in the product basis couples
+        subsystems or levels (the paper's Omega); failing that, the parameter with the
+        smallest term of H_S at the reference point (every frequency 1).
+        """
+        H = sp.Matrix(self.hamiltonian)
+        freq = [p for p in self.parameters if p.role == "frequency" and H.has(p.symbol)]
+        diag = set().union(*[H[i, i].free_symbols for i in range(H.rows)])
+        off = [p for p in freq if p.symbol not in diag]
+        if off:
+            names = ", ".join(f"'{p.name}'" for p in off)
+            return (f"{names} {'looks' if len(off) == 1 else 'look'} slow: "
+                    f"{'it appears' if len(off) == 1 else 'they appear'} only off the "
+                    f"diagonal of H_S, as an internal coupling")
+        if len(freq) < 2:
+            return ""
+        ref = {p.symbol: 1 for p in freq}
+        size = {}
+        for p in freq:
+            term = H.diff(p.symbol).subs(ref) * 1
+            size[p.name] = float(sp.sqrt(sum(abs(complex(x)) ** 2 for x in term)))
+        name = min(size, key=size.get)
+        if sum(1 for v in size.values() if v <= size[name] * (1 + 1e-9)) > 1:
+            return ""     # a tie: nothing looks slower than the rest
+        return (f"'{name}' looks slow: its term of H_S is the smallest at the reference point "
+                f"(every frequency 1)")
+
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
             if p.name == name:

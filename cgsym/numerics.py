@@ -813,6 +813,8 @@ def numeric_pipeline(model, values: Mapping, regime: str = "secular",
     model = load_model(model)
     if regime not in REGIMES:
         raise CgsymError(f"unknown regime '{regime}' (regimes: {', '.join(REGIMES)})")
+    if weak_internal:
+        model.require_slow()
     nm = evaluate_model(model, values)
     H = np.asarray(nm.hamiltonian)
     E, V = np.linalg.eigh(H)

@@ -153,6 +153,8 @@ def rates(spec: Spectrum, regime: str = "partial-secular", weak_internal: bool =
     """gamma matrices of every reservoir in the given regime (Eqs. 53, 55)."""
     check_regime(regime)
     model = spec.model
+    if weak_internal:
+        model.require_slow()
     wmap = dict(spec.frequencies)
     notes: list[str] = []
     if regime == "partial-secular":

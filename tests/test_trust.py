@@ -304,3 +304,29 @@ def test_results_lambdify_and_evaluate_with_plain_names():
     assert np.allclose(rho, rho.conj().T, atol=1e-15)
     with pytest.raises(cgsym.CgsymError, match="missing numeric value for parameter 'T_c'"):
         d.heat_currents.evaluate(**{k: v for k, v in ODD.items() if k != "T_c"})
+
+
+# ---------------------------------------------------------------------------
+# item 4: --weak-internal without a slow parameter is refused at once
+# ---------------------------------------------------------------------------
+NO_SLOW = str(CASES / "coupled-no-slow.toml")
+
+
+@pytest.mark.parametrize("command", ["derive", "evaluate-numeric", "evaluate"])
+def test_weak_internal_without_a_slow_parameter(capsys, command):
+    at = ["--at", "w1=1", "d=0.3", "g=0.01", "gamma_h=0.01", "gamma_c=0.01", "T_h=2",
+          "T_c=1"]
+    argv = {"derive": ["derive", NO_SLOW],
+            "evaluate": ["evaluate", NO_SLOW, *at],
+            "evaluate-numeric": ["evaluate", NO_SLOW, "--numeric", *at]}[command]
+    t = time.monotonic()
+    rc, out, err = run(capsys, *argv, "--regime", "secular", "--weak-internal")
+    line = assert_clean_error(rc, out, err, r"declares no 'slow' parameter")
+    assert "the weak-internal limit is the model itself" in line
+    assert "'g' looks slow" in line, line          # the internal coupling, by its name
+    assert time.monotonic() - t < 5                 # at once, before any derivation
+
+
+def test_weak_internal_without_a_slow_parameter_python_api():
+    with pytest.raises(cgsym.CgsymError, match="declares no 'slow' parameter"):
+        cgsym.derive(NO_SLOW, "secular", weak_internal=True)
