@@ -34,3 +34,7 @@ __all__ = [
     "heat_currents", "load_model", "master_equation", "model_from_dict", "model_from_toml", "n",
     "paper_current", "rates", "shipped_models", "steady_state",
 ]
+
+from .errors import CgsymWarning  # noqa: E402  (issue 14: a model that is probably not meant)
+
+__all__ += ["CgsymWarning"]

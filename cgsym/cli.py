@@ -15,6 +15,7 @@ from decimal import Decimal
 import sys
 
 from .errors import CgsymError
+from warnings import showwarning as _default_showwarning
 
 DEFAULT_TIMEOUT = 900.0
 
@@ -457,7 +458,30 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="cgsym-parent-watch", daemon=True).start()
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A :class:`CgsymWarning` is one ``cgsym: WARNING:`` line on stderr, like the
+    diagnostics' warnings; any other warning is shown as Python shows it."""
+    from .errors import CgsymWarning
+    if issubclass(category, CgsymWarning):
+        _warn(str(message))
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
 def _run(argv) -> int:
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", _cgsym_warning())
+        warnings.showwarning = _show_warning
+        return _run_command(argv)
+
+
+def _cgsym_warning():
+    from .errors import CgsymWarning
+    return CgsymWarning
+
+
+def _run_command(argv) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)

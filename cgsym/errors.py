@@ -10,3 +10,8 @@ class CgsymError(ValueError):
 
     def __init__(self, message: str):
         super().__init__(" ".join(str(message).split()))
+
+
+class CgsymWarning(UserWarning):
+    """A model or request that cgsym accepts but that is probably not what was meant
+    (the command line prints it as one ``cgsym: WARNING:`` line on stderr)."""

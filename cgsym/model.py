@@ -34,7 +34,7 @@ from sympy.parsing.sympy_parser import (
 )
 from sympy.printing.defaults import Printable
 
-from .errors import CgsymError
+from .errors import CgsymError, CgsymWarning  # noqa: F401 (CgsymWarning: see _upper_level)
 from .operators import ImmutableMatrix, dagger, embed, is_zero_matrix, ketbra_matrix, product_labels
 from .symbols import OMEGA, RESERVED_NAMES
 
@@ -51,10 +51,22 @@ class Parameter:
     role: str
 
 
+#: level names that usually denote the lower state of a two-level system
+GROUND_LIKE = frozenset({"g", "0", "down", "dn", "gnd", "ground", "low", "lower"})
+
+
 @dataclass(frozen=True)
 class Subsystem:
+    """A subsystem and its levels, in product-basis order.
+
+    ``upper`` is the index of the upper level of a two-level subsystem, the one
+    ``sz``, ``sp`` and ``sm`` refer to (sz = |upper><upper| - |lower><lower|): the first
+    level unless the model file says ``upper = "..."``.
+    """
+
     name: str
     levels: tuple[str, ...]
+    upper: int = 0
 
     @property
     def dim(self) -> int:
@@ -330,6 +342,13 @@ class _OperatorContext:
     def _local(self, q, mat):
         return _Op(embed(sp.Matrix(mat), q.index, self.dims))
 
+    def _pauli(self, q, mat):
+        """A Pauli-type matrix given with the upper level first, in q's level order."""
+        m = sp.Matrix(mat)
+        if q.sub.upper == 1:          # levels listed lower first: swap the two levels
+            m = m[::-1, ::-1]
+        return self._local(q, m)
+
     def _level(self, q, level, fname):
         if not isinstance(level, str):
             raise CgsymError(f"{self.what}: {fname}() takes level names in quotes, "
@@ -352,7 +371,7 @@ class _OperatorContext:
             def f(*args, _f=fname, _m=mat):
                 if len(args) != 1:
                     raise CgsymError(f"{self.what}: {_f}() takes one subsystem name, got {len(args)} arguments")
-                return self._local(self._two_level(args[0], _f), _m)
+                return self._pauli(self._two_level(args[0], _f), _m)
             d[fname] = f
 
         def ketbra(*args):
@@ -479,6 +498,38 @@ def _require_positive(expr: sp.Expr, message: str, text: str) -> None:
             where = ", ".join(f"{s}={float(point[s]):g}" for s in syms)
             raise CgsymError(f"{message}, got {text}, which is {sp.N(v, 4)} at {where}")
 
+def _upper_level(s: dict, sname: str, levels: list) -> int:
+    """Index of the upper level of a subsystem (``upper = "e"``; default the first level).
+
+    Warns (:class:`CgsymWarning`) when a two-level subsystem lists first a level named
+    like a ground state (``g``, ``0``, ``down``, ...) without saying which is upper:
+    every label would silently be swapped.
+    """
+    if "upper" in s:
+        upper = s["upper"]
+        if not isinstance(upper, str):
+            raise CgsymError(f"subsystem '{sname}': 'upper' must be a level name (a string), "
+                             f"got {type(upper).__name__}")
+        if len(levels) != 2:
+            raise CgsymError(f"subsystem '{sname}': 'upper' applies to a two-level subsystem "
+                             f"(it says which level sz, sp, sm raise to); '{sname}' has "
+                             f"{len(levels)} levels: use ketbra() and proj()")
+        if upper not in levels:
+            raise CgsymError(f"subsystem '{sname}': upper = '{upper}' is not one of its levels "
+                             f"({', '.join(levels)})")
+        return levels.index(upper)
+    if len(levels) == 2 and levels[0].lower() in GROUND_LIKE:
+        import warnings
+        from .errors import CgsymWarning
+        warnings.warn(CgsymWarning(
+            f"subsystem '{sname}': the first level '{levels[0]}' is named like a ground state, "
+            f"but the first level of a two-level subsystem is the upper one (sz = "
+            f"|{levels[0]}><{levels[0]}| - |{levels[1]}><{levels[1]}|, sp = "
+            f"|{levels[0]}><{levels[1]}|); list the upper level first, or say which it is: "
+            f"upper = \"{levels[1]}\""), stacklevel=4)
+    return 0
+
+
 def model_from_dict(data: dict, source: str = "") -> Model:
     """Build and validate a :class:`Model` from the TOML structure (see README)."""
     if not isinstance(data, dict):
@@ -526,10 +577,10 @@ def model_from_dict(data: dict, source: str = "") -> Model:
             raise CgsymError(f"subsystem '{sname}': duplicate level names in {levels}")
         if any("," in l for l in levels):
             raise CgsymError(f"subsystem '{sname}': level names may not contain commas")
-        extra = sorted(set(s) - {"name", "levels"})
+        extra = sorted(set(s) - {"name", "levels", "upper"})
         if extra:
             raise CgsymError(f"subsystem '{sname}': unknown key '{extra[0]}'")
-        subs.append(Subsystem(sname, tuple(levels)))
+        subs.append(Subsystem(sname, tuple(levels), _upper_level(s, sname, levels)))
     names = [s.name for s in subs]
     dup = {x for x in names if names.count(x) > 1}
     if dup:

@@ -330,3 +330,69 @@ def test_weak_internal_without_a_slow_parameter(capsys, command):
 def test_weak_internal_without_a_slow_parameter_python_api():
     with pytest.raises(cgsym.CgsymError, match="declares no 'slow' parameter"):
         cgsym.derive(NO_SLOW, "secular", weak_internal=True)
+
+
+# ---------------------------------------------------------------------------
+# item 5: which level is upper
+# ---------------------------------------------------------------------------
+def _two_qubit_text(levels, upper=None):
+    import importlib.resources as ir
+    text = (ir.files("cgsym") / "models" / "two-qubits-two-baths.toml").read_text()
+    old = 'levels = ["e", "g"]'
+    new = f"levels = {json.dumps(levels)}" + (f'\nupper = "{upper}"' if upper else "")
+    return text.replace(old + "     # for a two-level subsystem the first level is the upper one",
+                        new).replace(old, new)
+
+
+def test_upper_level_can_be_declared():
+    from cgsym.model import model_from_toml
+    from cgsym.numerics import numeric_pipeline
+    ref = cgsym.load_model("two-qubits-two-baths")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")               # no warning when upper is declared
+        m = model_from_toml(_two_qubit_text(["g", "e"], upper="e"))
+    assert m.basis == ("g,g", "g,e", "e,g", "e,e")
+    # the same physics: H_S and the couplings are the reference ones in reversed order
+    P = sp.Matrix(4, 4, lambda i, j: 1 if i + j == 3 else 0)
+    assert sp.Matrix(m.hamiltonian) == P * sp.Matrix(ref.hamiltonian) * P
+    for r, r0 in zip(m.reservoirs, ref.reservoirs):
+        assert sp.Matrix(r.coupling) == P * sp.Matrix(r0.coupling) * P
+    a = numeric_pipeline(m, ODD, "partial-secular")
+    b = numeric_pipeline(ref, ODD, "partial-secular")
+    assert a.heat_currents["h"] == pytest.approx(b.heat_currents["h"], rel=1e-12)
+    assert np.allclose(np.asarray(a.steady_state)[::-1, ::-1], b.steady_state, atol=1e-14)
+    # Gibbs populations at one temperature: the upper level is the less populated one
+    eq = dict(ODD, T_c=ODD["T_h"])
+    rho = numeric_pipeline(m, eq, "secular").steady_state
+    assert rho[3, 3].real < rho[0, 0].real     # |e,e> above |g,g>
+
+
+def test_ground_like_first_level_is_warned(capsys, tmp_path):
+    from cgsym.model import model_from_toml
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model_from_toml(_two_qubit_text(["g", "e"]))
+    msgs = [str(w.message) for w in caught if issubclass(w.category, cgsym.CgsymWarning)]
+    assert len(msgs) == 2 and len(caught) == 2
+    assert re.match(r"subsystem 'q1': the first level 'g' is named like a ground state.*"
+                    r"upper = \"e\"", msgs[0]), msgs[0]
+    f = tmp_path / "ge.toml"
+    f.write_text(_two_qubit_text(["g", "e"]))
+    rc, out, err = run(capsys, "evaluate", f, "--regime", "secular", "--numeric", "--at",
+                       *[f"{k}={v}" for k, v in ODD.items()])
+    assert rc == 0
+    w = warnings_of(err)
+    assert len(w) == 2 and "subsystem 'q1'" in w[0] and "subsystem 'q2'" in w[1], err
+
+
+@pytest.mark.parametrize("levels,upper,pattern", [
+    (["g", "e"], "x", r"subsystem 'q1': upper = 'x' is not one of its levels \(g, e\)"),
+    (["a", "b", "c"], "a", r"subsystem 'q1': 'upper' applies to a two-level subsystem"),
+])
+def test_bad_upper_level(levels, upper, pattern):
+    from cgsym.model import model_from_toml
+    text = _two_qubit_text(levels, upper)
+    with pytest.raises(cgsym.CgsymError, match=pattern):
+        model_from_toml(text)
