@@ -138,6 +138,7 @@ class Diagnostics:
     checks: tuple = field(default_factory=tuple)
     margin: float = MARGIN
     closest_pair: SeparationCheck | None = None   # the closest pair the regime separates
+    names: tuple = ("omega_S", "Omega")           # the fast and slow scales, model's names
 
     def warnings(self, include_marginal: bool = False) -> list[str]:
         bad = ("fails", "marginal") if include_marginal else ("fails",)
@@ -156,6 +157,7 @@ class Diagnostics:
             "tau_S": self.tau_S,
             "omega_S": inv(self.inv_omega_S),
             "Omega": inv(self.inv_Omega),
+            "names": {"omega_S": self.names[0], "Omega": self.names[1]},
             "rate_max": self.rate_max,
             "dt_plateau": self.dt_plateau,
             "margin": self.margin,
@@ -171,8 +173,10 @@ class Diagnostics:
                  f"  tau_c      = {f(self.tau_c)}   (bath correlation time"
                  + ("" if self.tau_c is not None else
                     ": undefined for this spectral function, e.g. a flat rate") + ")",
-                 f"  1/omega_S  = {f(self.inv_omega_S)}   (smallest fast Bohr frequency)",
-                 f"  1/Omega    = {f(self.inv_Omega)}   (smallest slow splitting)"]
+                 f"  {'1/' + self.names[0]:<10} = {f(self.inv_omega_S)}   "
+                 f"(smallest fast Bohr frequency)",
+                 f"  {'1/' + self.names[1]:<10} = {f(self.inv_Omega)}   "
+                 f"(smallest slow splitting)"]
         if self.dt is not None:
             lines.append(f"  dt         = {f(self.dt)}   (coarse-graining time; "
                          f"gamma(dt) plateau: {self.dt_plateau})")
@@ -255,24 +259,25 @@ def diagnose(model, values: dict, regime: str, dt: float | None = None,
 
     inv_wS = 1 / omega_S if omega_S else None
     inv_O = 1 / Omega if Omega else None
+    wS, O, wS_by, O_by = scale_names(model)
     if regime == "secular":
         if inv_O is not None:
-            check("Omega^-1 << tau_S", "the slow splitting Omega must exceed the largest rate "
-                  "Gamma_max, else the secular currents are unphysical (finite as Omega -> 0); "
-                  "use --regime partial-secular",
-                  "Gamma_max", rate_max, "Omega", Omega)
+            check(f"{O}^-1 << tau_S", f"the slow splitting {O}{O_by} must exceed the largest "
+                  f"rate Gamma_max, else the secular currents are unphysical (finite as "
+                  f"{O} -> 0); use --regime partial-secular",
+                  "Gamma_max", rate_max, f"splitting({O})", Omega)
         if inv_wS is not None:
-            check("omega_S^-1 << tau_S", "the fast Bohr frequency omega_S must exceed the "
-                  "largest rate Gamma_max", "Gamma_max", rate_max, "omega_S", omega_S)
+            check(f"{wS}^-1 << tau_S", f"the fast Bohr frequency {wS}{wS_by} must exceed the "
+                  f"largest rate Gamma_max", "Gamma_max", rate_max, wS, omega_S)
     elif regime == "partial-secular":
         if inv_wS is not None:
-            check("omega_S^-1 << tau_S", "the fast Bohr frequency omega_S must exceed the "
-                  "largest rate Gamma_max (partial-secular needs 1/omega_S << dt << tau_S)",
-                  "Gamma_max", rate_max, "omega_S", omega_S)
+            check(f"{wS}^-1 << tau_S", f"the fast Bohr frequency {wS}{wS_by} must exceed the "
+                  f"largest rate Gamma_max (partial-secular needs 1/{wS} << dt << tau_S)",
+                  "Gamma_max", rate_max, wS, omega_S)
         if inv_O is not None and inv_wS is not None:
-            check("omega_S^-1 << Omega^-1", "the fast frequency omega_S must exceed the slow "
-                  "splitting Omega, so that a window 1/omega_S << dt << 1/Omega exists",
-                  "Omega", Omega, "omega_S", omega_S)
+            check(f"{wS}^-1 << {O}^-1", f"the fast frequency {wS}{wS_by} must exceed the slow "
+                  f"splitting {O}{O_by}, so that a window 1/{wS} << dt << 1/{O} exists",
+                  f"splitting({O})", Omega, wS, omega_S)
     elif regime == "coarse-grained":
         if dt is None:
             raise CgsymError("the coarse-grained diagnostics need dt")
@@ -318,7 +323,25 @@ def diagnose(model, values: dict, regime: str, dt: float | None = None,
     return Diagnostics(regime=regime, tau_c=tau_c, tau_c_per_reservoir=taus, inv_omega_S=inv_wS,
                        inv_Omega=inv_O, dt=dt, tau_S=tau_S, rate_max=rate_max,
                        dt_plateau=plateau, checks=tuple(checks), margin=margin,
-                       closest_pair=closest)
+                       closest_pair=closest, names=(wS, O))
+
+
+def scale_names(model) -> tuple[str, str, str, str]:
+    """Names of the fast and slow scales in the model's own language.
+
+    The smallest fast Bohr frequency is called after the model's 'frequency' parameter
+    when H_S has exactly one (``omega_S`` in the paper's models), else ``omega_fast``;
+    the smallest slow splitting after its slow parameter when there is one (``Omega``,
+    ``g``), else ``Omega_slow``.  Returns (fast, slow, " (set by ...)" for each, or "").
+    """
+    fast = [p.name for p in model.parameters
+            if p.role == "frequency" and model.hamiltonian.has(p.symbol)]
+    slow = [p.name for p in model.parameters if p.role == "slow"]
+    wS = fast[0] if len(fast) == 1 else "omega_fast"
+    O = slow[0] if len(slow) == 1 else "Omega_slow"
+    wS_by = f" (set by {', '.join(fast)})" if len(fast) > 1 else ""
+    O_by = f" (set by {', '.join(slow)})" if len(slow) > 1 else ""
+    return wS, O, wS_by, O_by
 
 
 def _canonical_pair(m: int, k: int) -> tuple[int, int]:

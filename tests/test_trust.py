@@ -396,3 +396,29 @@ def test_bad_upper_level(levels, upper, pattern):
     text = _two_qubit_text(levels, upper)
     with pytest.raises(cgsym.CgsymError, match=pattern):
         model_from_toml(text)
+
+
+# ---------------------------------------------------------------------------
+# item 6: diagnostics speak the model's language
+# ---------------------------------------------------------------------------
+def test_diagnostics_use_the_models_parameter_names(capsys):
+    """resonant-g: the fast frequency is w, the slow splitting is set by g; no 'Omega' or
+    'omega_S', which this model does not have."""
+    at = ["w=1.1341", "g=0.001", "kh=0.01", "kc=0.02", "Th=2", "Tc=1"]
+    rc, out, err = run(capsys, "evaluate", CASES / "resonant-g.toml", "--regime", "secular",
+                       "--numeric", "--diagnostics", "--at", *at)
+    assert rc == 0
+    text = out + err
+    assert "Omega" not in text and "omega_S" not in text, text
+    w = warnings_of(err)
+    assert len(w) == 1 and "g^-1 << tau_S fails" in w[0], err
+    assert "1/g" in out and "1/w " in out
+
+
+def test_diagnostics_name_the_frequency_parameters(capsys):
+    at = ["w1=1", "d=0.3", "g=0.001", "gamma_h=0.5", "gamma_c=0.5", "T_h=2", "T_c=1"]
+    rc, out, err = run(capsys, "evaluate", DETUNED, "--regime", "partial-secular",
+                       "--numeric", "--at", *at)
+    w = warnings_of(err)
+    assert w and "omega_S" not in err and "Omega" not in err, err
+    assert "omega_fast^-1 << tau_S fails" in w[0] and "set by w1, d" in w[0], w[0]
