@@ -698,5 +698,6 @@ def load_model(name_or_path) -> Model:
     if s in shipped_models():
         text = (resources.files("cgsym") / "models" / f"{s}.toml").read_text(encoding="utf-8")
         return model_from_toml(text, origin=s)
-    raise CgsymError(f"unknown model '{s}': not a file, and not a shipped model "
-                     f"({', '.join(shipped_models())})")
+    from .errors import did_you_mean
+    raise CgsymError(f"unknown model '{s}' ({did_you_mean(s, shipped_models())}not a file, and "
+                     f"not a shipped model: {', '.join(shipped_models())})")

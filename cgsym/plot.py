@@ -453,6 +453,10 @@ def save_atomic(fig, path) -> str:
     try:
         with os.fdopen(fd, "wb") as fh:
             fig.savefig(fh, format=suffix[1:], dpi=130)
+        # mkstemp creates the file 0600; a figure gets the usual permissions (0666 & ~umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except OSError as e:
         raise CgsymError(f"cannot write '{path}': {e.strerror or e}") from None

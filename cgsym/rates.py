@@ -39,7 +39,9 @@ REGIMES = ("secular", "partial-secular")
 
 def check_regime(regime: str) -> str:
     if regime not in REGIMES:
-        raise CgsymError(f"unknown regime '{regime}' (regimes: {', '.join(REGIMES)}; "
+        from .errors import did_you_mean
+        raise CgsymError(f"unknown regime '{regime}' ({did_you_mean(regime, REGIMES + ('coarse-grained',))}"
+                         f"regimes: {', '.join(REGIMES)}; "
                          f"a finite coarse-graining time is 'coarse-grained' with --dt, numeric only)")
     return regime
 

@@ -422,3 +422,106 @@ def test_diagnostics_name_the_frequency_parameters(capsys):
     w = warnings_of(err)
     assert w and "omega_S" not in err and "Omega" not in err, err
     assert "omega_fast^-1 << tau_S fails" in w[0] and "set by w1, d" in w[0], w[0]
+
+
+# ---------------------------------------------------------------------------
+# item 10: command-line polish
+# ---------------------------------------------------------------------------
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"cgsym {cgsym.__version__}"
+
+
+TQ_AT = ["omega_S=1.1341", "Omega=0.0432", "gamma=0.0123", "T_l=0.9876", "T_r=0.4321"]
+
+
+def test_at_accepts_a_rational(capsys):
+    rc, out, err = run(capsys, "evaluate", "tunnelling-qubit", "--regime", "secular",
+                       "--numeric", "--format", "json", "--at", "omega_S=1.1341",
+                       "Omega=0.0432", "gamma=123/10000", "T_l=0.9876", "T_r=0.4321")
+    assert rc == 0, err
+    rc2, out2, _ = run(capsys, "evaluate", "tunnelling-qubit", "--regime", "secular",
+                       "--numeric", "--format", "json", "--at", *TQ_AT)
+    assert json.loads(out) == json.loads(out2)
+    rc, out, err = run(capsys, "evaluate", "tunnelling-qubit", "--regime", "secular",
+                       "--numeric", "--at", *TQ_AT[:2], "gamma=1/0", *TQ_AT[3:])
+    assert_clean_error(rc, out, err, r"--at gamma: '1/0' is not a number")
+
+
+@pytest.mark.parametrize("argv,pattern", [
+    (["derive", "tunnelling-qubit", "--regime", "partial_secular"],
+     r"unknown regime 'partial_secular' \(did you mean 'partial-secular'\?"),
+    (["derive", "tunneling-qubit", "--regime", "secular"],
+     r"unknown model 'tunneling-qubit' \(did you mean 'tunnelling-qubit'\?"),
+    (["derive", "tunnelling-qubit", "--regime", "secular", "--bogus"],
+     r"^cgsym: error: unrecognized arguments: --bogus$"),
+    (["derive", "tunnelling-qubit", "--regime", "coarse-grained"],
+     r"finite coarse-graining time .* is numeric only, in evaluate: cgsym evaluate "
+     r"tunnelling-qubit --regime coarse-grained --dt"),
+])
+def test_command_line_errors_say_what_to_do(capsys, argv, pattern):
+    assert_clean_error(*run(capsys, *argv), pattern)
+
+
+def test_evaluate_text_reads_like_a_physicist(capsys):
+    rc, out, err = run(capsys, "evaluate", "tunnelling-qubit", "--regime", "secular",
+                       "--numeric", "--at", *TQ_AT)
+    assert rc == 0
+    assert "-0.0000" not in out and "0.0000000000i" not in out and "{" not in out, out
+    # the steady state is real here: a real matrix, numbers such as 0.4981 or 1.2e-05
+    rows = [line.split() for line in out.splitlines() if line.startswith("  ") and
+            "=" not in line]
+    assert len(rows) == 4 and all(len(r) == 4 for r in rows), out
+    for r in rows:
+        for x in r:
+            assert re.fullmatch(r"-?\d\.\d+(e-\d+)?|-?0\.\d+|0", x), x
+    rho = np.array([[float(x) for x in r] for r in rows])
+    assert np.trace(rho) == pytest.approx(1, abs=1e-3)
+
+
+def test_evaluate_text_complex_entries(capsys):
+    at = [f"{k}={v}" for k, v in ODD.items()]
+    rc, out, err = run(capsys, "evaluate", "two-qubits-two-baths", "--regime",
+                       "partial-secular", "--numeric", "--at", *at)
+    assert rc == 0
+    assert re.search(r"\d[+-]\d\.?\d*(e-\d+)?i", out), out        # a coherence, a + bi
+    assert "-0.0000" not in out and "+0i" not in out
+
+
+def test_evaluate_coarse_grained_text_has_no_python_reprs(capsys):
+    at = ["omega_S=1", "Omega=0.01", "gamma=0.001", "T_l=1", "T_r=0.5", "omega_c=10"]
+    rc, out, err = run(capsys, "evaluate", "tunnelling-qubit-ohmic", "--regime",
+                       "coarse-grained", "--dt", "5", "--at", *at)
+    assert rc == 0, err
+    assert "{" not in out and "'" not in out, out
+
+
+def test_check_says_when_the_result_is_twice_the_derived_one(capsys):
+    d = derivation("two-qubits-two-baths", "partial-secular", True)
+    Jh = sp.sstr(d.heat_currents.current("h"))
+    base = ["check", "two-qubits-two-baths", "--regime", "partial-secular",
+            "--weak-internal"]
+    rc, out, err = run(capsys, *base, "--quantity", "J", "--expr", Jh)
+    assert rc == 1 and "DIFFERENT" in out
+    assert "yours is 1/2 times the derived J" in out
+    assert "the paper's J is J_h - J_c = 2 J_h" in out
+    rc, out, err = run(capsys, *base, "--quantity", "J[h]", "--expr", f"2*({Jh})")
+    assert rc == 1 and "yours is 2 times the derived J[h]" in out
+    rc, out, err = run(capsys, *base, "--quantity", "J[h]", "--expr", f"-({Jh})")
+    assert rc == 1 and "yours is -1 times the derived J[h]" in out
+    assert "from reservoir h into the system" in out
+
+
+def test_plot_files_get_the_usual_permissions(capsys, tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "J.png"
+        rc, o, err = run(capsys, "plot", "tunnelling-qubit", "--what", "current-vs-omega",
+                         "--weak-internal", "--points", "3", "--at", "omega_S=1",
+                         "gamma=0.01", "T_l=1", "T_r=0.5", "--out", out)
+        assert rc == 0, err
+        assert (out.stat().st_mode & 0o777) == 0o644
+    finally:
+        os.umask(old)
