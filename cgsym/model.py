@@ -88,6 +88,25 @@ class Reservoir:
     coupling_text: str
     rate_text: str
 
+    def zero_frequency_message(self) -> str:
+        """The one message of both routes (symbolic and ``--numeric``) for a
+        zero-frequency component whose rate gamma(omega) n(omega, T) diverges at 0."""
+        return (f"reservoir '{self.name}': the coupling has a zero-frequency component (it "
+                f"connects levels of equal energy, or commutes with H_S), and gamma(omega) "
+                f"n(omega, T) diverges as omega -> 0 for gamma(omega) = {self.rate} (n(0) is "
+                f"infinite); use a rate that vanishes at omega = 0, e.g. an Ohmic one, for "
+                f"which it causes dephasing at the finite rate lim gamma(omega) n(omega, T)")
+
+    def zero_frequency_rate(self) -> sp.Expr:
+        """lim_{omega -> 0+} gamma(omega) n(omega, T): the rate of a zero-frequency
+        eigenoperator X_0 (pure dephasing in the energy basis), e.g. gamma T / omega_c for
+        the Ohmic gamma omega / omega_c.  Raises with :meth:`zero_frequency_message` where
+        it diverges (a flat or sub-Ohmic rate)."""
+        lim = sp.limit(self.rate / (sp.exp(OMEGA / self.temperature) - 1), OMEGA, 0, "+")
+        if not lim.is_finite:
+            raise CgsymError(self.zero_frequency_message())
+        return sp.simplify(lim)
+
 
 class ParameterSymbols(tuple):
     """A model's parameter symbols in declaration order, also by name.

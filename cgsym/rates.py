@@ -126,14 +126,7 @@ def transition_rate(res: Reservoir, w, sign: int, model: Model):
     """
     T = res.temperature
     if sign == 0:
-        g = res.rate * 1 / (sp.exp(OMEGA / T) - 1)
-        lim = sp.limit(g, OMEGA, 0, "+")
-        if not lim.is_finite:
-            raise CgsymError(
-                f"reservoir '{res.name}': the coupling has a zero-frequency component, and "
-                f"gamma(omega) n(omega, T) diverges as omega -> 0 for gamma(omega) = {res.rate} "
-                f"(n(0) is infinite); use a rate that vanishes at omega = 0, e.g. an Ohmic one")
-        return sp.simplify(lim)
+        return res.zero_frequency_rate()
     a = sp.expand(sign * w)
     g = res.rate.subs(OMEGA, a)
     if sign > 0:

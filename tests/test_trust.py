@@ -525,3 +525,80 @@ def test_plot_files_get_the_usual_permissions(capsys, tmp_path):
         assert (out.stat().st_mode & 0o777) == 0o644
     finally:
         os.umask(old)
+
+
+# ---------------------------------------------------------------------------
+# item 3: a zero-frequency component with a rate finite at omega -> 0 (Ohmic):
+# modelled the same way by both routes, or refused by both with one message
+# ---------------------------------------------------------------------------
+DEPHASED = str(CASES / "dephased-two-qubits.toml")
+DEPH_AT = dict(w=1.1341, g=0.0432, kh=0.0217, kc=0.0123, kd=0.0311, wc=5.3, Th=0.9876,
+               Tc=0.4321, Td=0.6173)
+
+
+@pytest.mark.parametrize("regime", ["secular", "partial-secular"])
+def test_dephasing_reservoir_symbolic_equals_numeric(regime):
+    from cgsym.numerics import numeric_pipeline
+    d = cgsym.derive(DEPHASED, regime, weak_internal=True)
+    # the dephasing rate is lim gamma(w) n(w, T) = kd Td / wc, exactly
+    s = d.model.symbols
+    gd = d.rates.gamma("d")
+    assert gd.indices == (0,)
+    assert sp.simplify(gd.entry(0, 0) - s.kd * s.Td / s.wc) == 0
+    # it exchanges no energy; the currents sum to zero
+    assert d.heat_currents.current("d") == 0
+    assert sp.cancel(sum(d.heat_currents.as_dict().values())) == 0
+    # trace preservation: vec(1)^T L = 0, exactly
+    L = d.master_equation.liouvillian()
+    dim = d.model.dim
+    tr = sp.Matrix([[1 if k % (dim + 1) == 0 else 0 for k in range(dim * dim)]])
+    assert all(sp.cancel(x) == 0 for x in tr * L)
+    for k, pt in enumerate((DEPH_AT, dict(DEPH_AT, g=0.0271, kd=0.2, Td=1.4142, wc=3.7))):
+        num = numeric_pipeline(DEPHASED, pt, regime, True)
+        J = d.heat_currents.evaluate(**pt)
+        for p in ("h", "c"):
+            assert J[p] == pytest.approx(num.heat_currents[p], rel=1e-9), (k, p)
+        assert np.allclose(d.steady_state.evaluate(**pt), num.steady_state, atol=1e-12)
+    # partial secular: dephasing damps the coherence that carries J_h
+    J0 = d.heat_currents.evaluate(**dict(DEPH_AT, kd=1e-9))["h"]
+    change = abs(J0 - d.heat_currents.evaluate(**DEPH_AT)["h"])
+    assert change > 1e-3 * abs(J0) if regime == "partial-secular" else change == 0
+
+
+def test_dephasing_reservoir_gibbs_state_at_one_temperature():
+    """Secular, no weak limit: at Th = Tc = Td = T the steady state is exp(-H_S/T)/Z."""
+    from cgsym.numerics import numeric_pipeline
+    T = 0.5317
+    pt = dict(DEPH_AT, Th=T, Tc=T, Td=T)
+    num = numeric_pipeline(DEPHASED, pt, "secular")
+    H = np.asarray(num.hamiltonian)
+    E, V = np.linalg.eigh(H)
+    gibbs = (V * np.exp(-E / T)) @ V.conj().T
+    gibbs /= np.trace(gibbs)
+    assert np.allclose(num.steady_state, gibbs, atol=1e-12)
+    assert all(abs(J) < 1e-15 for J in num.heat_currents.values())
+
+
+def test_commuting_coupling_with_a_flat_rate_is_refused_alike(capsys):
+    """A flat rate dephases infinitely fast: both routes refuse with one message."""
+    from conftest import BAD_INPUTS
+    f = BAD_INPUTS / "commuting_coupling.toml"
+    at = ["--at", "omega_S=1.1341", "Omega=0.0432", "gamma=0.0123", "T=0.4321"]
+    rc, out, err_sym = run(capsys, "evaluate", f, "--regime", "secular", *at)
+    assert_clean_error(rc, out, err_sym, r"zero-frequency component.*diverges")
+    rc, out, err_num = run(capsys, "evaluate", f, "--regime", "secular", "--numeric", *at)
+    assert_clean_error(rc, out, err_num, r"zero-frequency component.*diverges")
+    assert err_sym == err_num
+    # and a mixed coupling (sx + sz) with a flat rate
+    f = BAD_INPUTS / "zero_frequency_flat_rate.toml"
+    at = ["--at", "omega_S=1.1341", "gamma=0.0123", "T=0.4321"]
+    rc, out, e1 = run(capsys, "evaluate", f, "--regime", "secular", *at)
+    rc, out, e2 = run(capsys, "evaluate", f, "--regime", "secular", "--numeric", *at)
+    assert e1 == e2 and "diverges" in e1
+
+
+def test_pure_dephasing_model_is_accepted_with_a_non_unique_steady_state(capsys):
+    rc, out, err = run(capsys, "derive", CASES / "pure-dephasing.toml", "--regime", "secular")
+    assert rc == 0, err
+    assert "commutes with H_S" in out and "dephasing" in out
+    assert "NOT UNIQUE" in out
