@@ -15,9 +15,9 @@ import re
 import sys
 from decimal import Decimal
 from fractions import Fraction
+from warnings import showwarning as _default_showwarning
 
 from .errors import CgsymError
-from warnings import showwarning as _default_showwarning
 
 DEFAULT_TIMEOUT = 900.0
 
