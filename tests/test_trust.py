@@ -624,3 +624,15 @@ def test_pure_dephasing_model_is_accepted_with_a_non_unique_steady_state(capsys)
     assert rc == 0, err
     assert "commutes with H_S" in out and "dephasing" in out
     assert "NOT UNIQUE" in out
+
+
+def test_plot_ladder_marks_use_the_models_names():
+    import types
+    from cgsym.diagnostics import diagnose
+    from cgsym.plot import _mark_ladder
+    model = cgsym.load_model(CASES / "resonant-g.toml")
+    dg = diagnose(model, dict(w=1.1341, g=0.0432, kh=0.01, kc=0.02, Th=2, Tc=1), "secular")
+    sw = types.SimpleNamespace(vlines=[], window=None)
+    _mark_ladder(sw, dg)
+    labels = [label for label, _ in sw.vlines]
+    assert "1/w" in labels and "1/g" in labels and not any("Omega" in x for x in labels)
