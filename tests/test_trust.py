@@ -636,3 +636,16 @@ def test_plot_ladder_marks_use_the_models_names():
     _mark_ladder(sw, dg)
     labels = [label for label, _ in sw.vlines]
     assert "1/w" in labels and "1/g" in labels and not any("Omega" in x for x in labels)
+
+
+def test_the_same_model_with_d_declared_slow_is_quiet(capsys, tmp_path):
+    """Declared as it should be (d 'slow'), the partial-secular answer (J_h = 0.00187)
+    carries no warning; 7 % away from the misdeclared one."""
+    f = tmp_path / "slow-d.toml"
+    f.write_text(Path(DETUNED).read_text().replace('d = "frequency"', 'd = "slow"'))
+    rc, out, err = run(capsys, "evaluate", f, "--regime", "partial-secular",
+                       "--weak-internal", "--numeric", "--strict", "--format", "json",
+                       "--at", *DETUNED_AT)
+    assert rc == 0 and err == "", err
+    assert json.loads(out)["heat_currents"]["h"] == pytest.approx(0.0018701050770373,
+                                                                  rel=1e-9)
