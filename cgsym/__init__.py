@@ -49,3 +49,7 @@ __all__ = [
 from .model import model_from_operators, model_to_toml  # noqa: E402
 
 __all__ += ["model_from_operators", "model_to_toml"]
+
+from .errors import CgsymWarning  # noqa: E402  (issue 14: a model that is probably not meant)
+
+__all__ += ["CgsymWarning"]

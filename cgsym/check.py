@@ -43,6 +43,8 @@ class CheckResult(Printable):
     difference: sp.Expr | None        # simplified difference (when small)
     point: tuple = ()                 # counterexample ((name, value), ...)
     values: tuple = ()                # (derived, user) at the point
+    factor: sp.Expr | None = None     # yours = factor * derived at every point (2, 1/2, -1)
+    hint: str = ""                    # what such a factor usually means
 
     def __str__(self):
         if self.equal:
@@ -54,6 +56,10 @@ class CheckResult(Printable):
             lines.append("  at " + ", ".join(f"{k}={v:.6g}" for k, v in self.point) + ":")
             lines.append(f"    derived = {self.values[0]}")
             lines.append(f"    yours   = {self.values[1]}")
+        if self.factor is not None:
+            lines.append(f"  yours is {sp.sstr(self.factor)} times the derived "
+                         f"{self.quantity or 'quantity'} at every test point"
+                         + (f": {self.hint}" if self.hint else ""))
         return "\n".join(lines)
 
     def _latex(self, printer):
@@ -189,9 +195,49 @@ def compare(model: Model, derived, user, quantity: str = "") -> CheckResult:
                 raise CgsymError("internal error: exact and numeric comparisons disagree")
             small = t if sp.count_ops(t) <= 60 else None
             point = tuple((s.name, float(pt[s])) for s in model.symbols)
+            factor = _constant_factor(model, derived, user)
             return CheckResult(quantity, False, derived, user, "numeric", small, point,
-                               (_fmt(a), _fmt(b)))
+                               (_fmt(a), _fmt(b)), factor,
+                               _factor_hint(model, quantity, factor))
     return CheckResult(quantity, True, derived, user, "exact" if exact else "numeric", None)
+
+
+def _constant_factor(model: Model, derived, user):
+    """The simple constant c (2, 1/2, -1, -2, ...) with user = c * derived at every test
+    point, or None: a factor of 2 or a sign is the commonest slip in a hand derivation."""
+    ratios = []
+    for pt in _points(model, 6, seed=11):
+        a, b = _numeric(derived, pt), _numeric(user, pt)
+        if abs(a) < 1e-30:
+            return None
+        ratios.append(b / a)
+    r0 = ratios[0]
+    if any(abs(r - r0) > 1e-20 * max(abs(r0), 1) for r in ratios) or abs(r0.imag) > 1e-20:
+        return None
+    c = sp.nsimplify(round(r0.real, 12), rational=True)
+    if c in (0, 1) or not c.is_Rational or c.q > 12 or abs(c.p) > 12:
+        return None
+    return c
+
+
+def _factor_hint(model: Model, quantity: str, factor) -> str:
+    if factor is None or not quantity.startswith("J"):
+        return ""
+    names = [r.name for r in model.reservoirs]
+    convention = ("J_p is the heat current from reservoir p into the system "
+                  "(hbar = k_B = 1)")
+    if len(names) == 2:
+        a, b = names
+        paper = f"the paper's J is J_{a} - J_{b} = 2 J_{a} (--quantity J), one reservoir's " \
+                f"current is J[{a}]"
+        if quantity == "J" and factor == sp.Rational(1, 2) or \
+                quantity.startswith("J[") and abs(factor) == 2:
+            return paper
+    if factor == -1:
+        p = quantity[2:-1] if quantity.startswith("J[") else names[0]
+        return f"a sign convention: J[{p}] is the heat current from reservoir {p} into the " \
+               f"system"
+    return convention
 
 
 def _fmt(z: complex) -> str:

@@ -11,8 +11,11 @@ import argparse
 import json
 import math
 import os
-from decimal import Decimal
+import re
 import sys
+from decimal import Decimal
+from fractions import Fraction
+from warnings import showwarning as _default_showwarning
 
 from .errors import CgsymError
 
@@ -20,8 +23,9 @@ DEFAULT_TIMEOUT = 900.0
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2
-        raise CgsymError(f"{self.prog}: {message}")
+    def error(self, message):  # one line, exit 2; "cgsym: error:" is added once, by _run
+        prog = self.prog.split(" ", 1)[1] if " " in self.prog else ""
+        raise CgsymError(f"{prog}: {message}" if prog else message)
 
 
 def _seconds(text: str) -> float:
@@ -36,6 +40,26 @@ def _seconds(text: str) -> float:
     return v
 
 
+def _exact(text: str) -> Fraction:
+    """A decimal or a rational p/q, exactly (for the underflow test)."""
+    return Fraction(text.strip()) if "/" in text else Fraction(Decimal(text.strip()))
+
+
+def _number(text: str) -> float | None:
+    """A number as a physicist writes it: 0.01, 1e-2 or the rational 1/100; None if not."""
+    t = text.strip()
+    try:
+        return float(t)
+    except ValueError:
+        pass
+    if re.fullmatch(r"[+-]?\d+(\.\d*)?(e[+-]?\d+)?\s*/\s*[+-]?\d+(\.\d*)?(e[+-]?\d+)?", t,
+                    re.IGNORECASE):
+        num, den = (Fraction(Decimal(x.strip())) for x in t.split("/"))
+        if den != 0:
+            return float(num / den)
+    return None
+
+
 def _parse_at(items, model, optional=()) -> dict:
     """--at NAME=VALUE pairs -> {name: float}; all parameters (but ``optional``), positive, finite."""
     vals = {}
@@ -45,15 +69,14 @@ def _parse_at(items, model, optional=()) -> dict:
         k, v = item.split("=", 1)
         k = k.strip()
         model.parameter(k)
-        try:
-            x = float(v)
-        except ValueError:
-            raise CgsymError(f"--at {k}: '{v}' is not a number") from None
+        x = _number(v)
+        if x is None:
+            raise CgsymError(f"--at {k}: '{v}' is not a number (e.g. 0.01, 1e-2 or 1/100)")
         if not math.isfinite(x):
             raise CgsymError(f"--at {k}={v}: every parameter must be a finite number")
         if x <= 0:
             role = model.parameter(k).role
-            if x == 0 and Decimal(v.strip()) > 0:   # e.g. 1e-400 underflows to 0.0
+            if x == 0 and _exact(v) > 0:   # e.g. 1e-400 underflows to 0.0
                 raise CgsymError(f"--at {k}={v}: the value underflows to 0 in double precision")
             raise CgsymError(f"--at {k}={v}: every parameter is positive (a {role} must be > 0)")
         if k in vals:
@@ -82,7 +105,18 @@ def cmd_models(args):
     return 0
 
 
+def _evaluate_only(args):
+    """A finite coarse-graining time has no closed form here: say where it lives."""
+    if args.regime == "coarse-grained":
+        raise CgsymError(
+            f"--regime coarse-grained (a finite coarse-graining time dt, Eq. 45) is numeric "
+            f"only, in evaluate: cgsym evaluate {args.model} --regime coarse-grained --dt DT "
+            f"--at ...; {args.command} gives the closed forms of the secular and "
+            f"partial-secular regimes (the dt -> infinity and plateau limits)")
+
+
 def cmd_derive(args):
+    _evaluate_only(args)
     from .derivation import derive, time_limit
     from .rates import check_regime
     check_regime(args.regime)
@@ -126,7 +160,8 @@ def cmd_evaluate(args):
         d.steady_state.require_unique()
         rho = np.asarray(lambdify_expr(d.steady_state.matrix, model)(vals), dtype=complex)
         J = {name: float(np.real(lambdify_expr(e, model)(vals))) for name, e in d.heat_currents.currents}
-    diag = _diagnostics(args, model, vals, args.regime)
+    diag = _diagnostics(args, model, vals, args.regime,
+                        spectrum=None if args.numeric else d.spectrum)
     _print_evaluation(args, model, rho, J, diag=diag)
     return 0
 
@@ -135,21 +170,34 @@ def _warn(message: str) -> None:
     print(f"cgsym: WARNING: {message}", file=sys.stderr)
 
 
-def _diagnostics(args, model, vals, regime, dt=None):
+def _diagnostics(args, model, vals, regime, dt=None, spectrum=None):
     """The time-scale ladder at the point; warnings on stderr; the ladder if --diagnostics.
 
     Without --diagnostics only failed orderings are warned about (ratio < 1) and a failure
     of the diagnostics themselves is silent; with it, marginal orderings (ratio < 10) too.
+    With --strict a failed ordering (and diagnostics that cannot be computed) is an error.
+    ``spectrum`` is the symbolic spectrum of the closed forms being evaluated (None for
+    --numeric): the pairs of Bohr frequencies they keep apart are checked against the rates.
     """
     verbose = getattr(args, "diagnostics", False)
+    strict = getattr(args, "strict", False)
     from .diagnostics import diagnose
     try:
-        dg = diagnose(model, vals, regime, dt=dt, weak_internal=args.weak_internal)
+        dg = diagnose(model, vals, regime, dt=dt, weak_internal=args.weak_internal,
+                      spectrum=spectrum)
     except CgsymError as e:
+        if strict:
+            raise CgsymError(f"--strict: validity diagnostics unavailable at this point: "
+                             f"{e}") from None
         if verbose:
             _warn(f"validity diagnostics unavailable at this point: {e}")
             return {"error": str(e)}
         return None
+    if strict:
+        failed = dg.warnings(include_marginal=False)
+        if failed:
+            raise CgsymError(failed[0] + (f" (and {len(failed) - 1} more)"
+                                          if len(failed) > 1 else ""))
     for msg in dg.warnings(include_marginal=verbose):
         _warn(msg)
     return dg if verbose else None
@@ -173,13 +221,56 @@ def _print_evaluation(args, model, rho, J, extra=None, diag=None):
     for k, v in J.items():
         print(f"  J_{k} = {v:.15g}")
     print("Steady state (product basis " + ", ".join(model.basis) + "):")
-    for i, a in enumerate(model.basis):
-        print("  " + "  ".join(f"{rho[i, j].real:+.10f}{rho[i, j].imag:+.10f}i"
-                               for j in range(model.dim)))
+    for line in _matrix_text(rho):
+        print("  " + line)
     for k, v in (extra or {}).items():
-        print(f"{k}: {v}")
+        print(_extra_text(k, v))
     if diag is not None:
         print(diag.text() if not isinstance(diag, dict) else f"timescales: {diag}")
+
+
+def _g(x: float, digits: int = 6) -> str:
+    """A real number as a physicist reads it: 0.498123, 1.2e-05, 0 (never -0)."""
+    if x == 0:
+        return "0"
+    return f"{x:.{digits}g}"
+
+
+def _matrix_text(rho, rtol: float = 1e-12) -> list[str]:
+    """Rows of a density matrix, aligned: a real matrix when every imaginary part is zero
+    to rounding (below ``rtol`` times the largest entry), else entries ``a+bi``; parts
+    that are zero to rounding are written 0, never -0.0000000000."""
+    import numpy as np
+    scale = float(np.max(np.abs(rho))) if rho.size else 0.0
+    tiny = rtol * scale
+    re_ = np.where(np.abs(rho.real) <= tiny, 0.0, rho.real)
+    im_ = np.where(np.abs(rho.imag) <= tiny, 0.0, rho.imag)
+
+    def entry(a, b):
+        if b == 0:
+            return _g(a)
+        if a == 0:
+            return f"{_g(b)}i"
+        return f"{_g(a)}{'+' if b > 0 else '-'}{_g(abs(b))}i"
+    cells = [[entry(re_[i, j], im_[i, j]) for j in range(rho.shape[1])]
+             for i in range(rho.shape[0])]
+    width = max((len(c) for row in cells for c in row), default=1)
+    return ["  ".join(c.rjust(width) for c in row) for row in cells]
+
+
+def _extra_text(key, value) -> str:
+    """``key: value`` of evaluate's further results, without Python reprs."""
+    def one(v):
+        if isinstance(v, bool) or v is None:
+            return str(v).lower() if v is not None else "undefined"
+        if isinstance(v, (int, float)):
+            return _g(float(v))
+        return str(v)
+    if isinstance(value, dict):
+        parts = [f"{k} = {one(v)}" for k, v in value.items() if not isinstance(v, str)]
+        notes = [v for v in value.values() if isinstance(v, str)]
+        return f"{key}: " + ", ".join(parts) + "".join(f" ({n})" for n in notes)
+    return f"{key}: {one(value)}"
 
 
 def _evaluate_coarse_grained(args, model, vals):
@@ -253,6 +344,7 @@ def cmd_reproduce(args):
 
 
 def cmd_check(args):
+    _evaluate_only(args)
     from .check import main as check_main
     return check_main(args)
 
@@ -281,6 +373,8 @@ def cmd_sweep(args):
 def build_parser():
     p = _Parser(prog="cgsym", description="Derive coarse-grained Markovian master equations "
                 "symbolically (Cresser & Facer).")
+    from . import __version__
+    p.add_argument("--version", action="version", version=f"cgsym {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     sub.required = True
     m = sub.add_parser("models", help="list the shipped models")
@@ -299,6 +393,9 @@ def build_parser():
     e.add_argument("--diagnostics", action="store_true",
                    help="report the time-scale ladder (tau_c, 1/omega_S, 1/Omega, dt, tau_S) and "
                         "the validity of the regime; JSON key 'timescales'")
+    e.add_argument("--strict", action="store_true",
+                   help="a regime outside its window at the point (a warning otherwise) is an "
+                        "error, exit status 2")
     e.set_defaults(func=cmd_evaluate)
     pp = sub.add_parser("plot", help="plot J vs the slow parameter, or gamma_mn / J vs the "
                                      "coarse-graining time (PNG or PDF)")
@@ -393,9 +490,11 @@ def _supervise(seconds: float) -> int:
 
     sys.stdout.flush()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:   # the child: the command itself
         code = 1
+        _die_with_parent(parent)
         try:
             code = _run(None)
         except SystemExit as e:
@@ -437,7 +536,72 @@ def _supervise(seconds: float) -> int:
         time.sleep(0.02)
 
 
+#: the fallback watcher's polling interval in seconds (where prctl is unavailable)
+PARENT_WATCH_INTERVAL = 0.25
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this (forked) child die when the supervisor ``parent`` dies, however it dies.
+
+    A supervisor killed with SIGKILL (a CI timeout, a notebook kernel restart,
+    ``subprocess.run(timeout=...)``) runs no handler, so it cannot take its child down;
+    the child would compute on with no time limit.  On Linux the kernel sends the child
+    SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``, through ctypes), which also
+    works while the child is inside one long C call.  Elsewhere (or with the environment
+    variable ``CGSYM_PARENT_WATCH_ONLY`` set, which the tests use) a daemon thread
+    watches ``getppid()`` and kills the child once it changes; it runs whenever the main
+    thread releases the GIL, i.e. between Python bytecodes.
+    """
+    import signal
+    armed = False
+    if sys.platform.startswith("linux") and not os.environ.get("CGSYM_PARENT_WATCH_ONLY"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            armed = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:   # the parent died before the request took effect
+        os._exit(2)
+    if armed:
+        return
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(PARENT_WATCH_INTERVAL)
+            if os.getppid() != parent:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="cgsym-parent-watch", daemon=True).start()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A :class:`CgsymWarning` is one ``cgsym: WARNING:`` line on stderr, like the
+    diagnostics' warnings; any other warning is shown as Python shows it."""
+    from .errors import CgsymWarning
+    if issubclass(category, CgsymWarning):
+        _warn(str(message))
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
 def _run(argv) -> int:
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", _cgsym_warning())
+        warnings.showwarning = _show_warning
+        return _run_command(argv)
+
+
+def _cgsym_warning():
+    from .errors import CgsymWarning
+    return CgsymWarning
+
+
+def _run_command(argv) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)

@@ -178,6 +178,8 @@ def derive(model, regime: str = "partial-secular", weak_internal: bool = False) 
     """
     check_regime(regime)
     model = load_model(model)
+    if weak_internal:
+        model.require_slow()
     spec = eigenoperators(model)
     r = rates(spec, regime, weak_internal)
     me = master_equation(r)

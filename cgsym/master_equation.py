@@ -168,6 +168,13 @@ class MasterEquation(Printable):
                                             method))
         return tuple(out)
 
+    def __str__(self):
+        from .text import master_equation_text
+        return master_equation_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
+
     def _latex(self, printer):
         from .latex import master_equation_latex
         return master_equation_latex(self, printer)

@@ -34,7 +34,7 @@ from sympy.parsing.sympy_parser import (
 )
 from sympy.printing.defaults import Printable
 
-from .errors import CgsymError
+from .errors import CgsymError, CgsymWarning  # noqa: F401 (CgsymWarning: see _upper_level)
 from .operators import ImmutableMatrix, dagger, embed, is_zero_matrix, ketbra_matrix, product_labels
 from .symbols import OMEGA, RESERVED_NAMES
 
@@ -51,10 +51,22 @@ class Parameter:
     role: str
 
 
+#: level names that usually denote the lower state of a two-level system
+GROUND_LIKE = frozenset({"g", "0", "down", "dn", "gnd", "ground", "low", "lower"})
+
+
 @dataclass(frozen=True)
 class Subsystem:
+    """A subsystem and its levels, in product-basis order.
+
+    ``upper`` is the index of the upper level of a two-level subsystem, the one
+    ``sz``, ``sp`` and ``sm`` refer to (sz = |upper><upper| - |lower><lower|): the first
+    level unless the model file says ``upper = "..."``.
+    """
+
     name: str
     levels: tuple[str, ...]
+    upper: int = 0
 
     @property
     def dim(self) -> int:
@@ -75,6 +87,51 @@ class Reservoir:
     rate: sp.Expr
     coupling_text: str
     rate_text: str
+
+    def zero_frequency_message(self) -> str:
+        """The one message of both routes (symbolic and ``--numeric``) for a
+        zero-frequency component whose rate gamma(omega) n(omega, T) diverges at 0."""
+        return (f"reservoir '{self.name}': the coupling has a zero-frequency component (it "
+                f"connects levels of equal energy, or commutes with H_S), and gamma(omega) "
+                f"n(omega, T) diverges as omega -> 0 for gamma(omega) = {self.rate} (n(0) is "
+                f"infinite); use a rate that vanishes at omega = 0, e.g. an Ohmic one, for "
+                f"which it causes dephasing at the finite rate lim gamma(omega) n(omega, T)")
+
+    def zero_frequency_rate(self) -> sp.Expr:
+        """lim_{omega -> 0+} gamma(omega) n(omega, T): the rate of a zero-frequency
+        eigenoperator X_0 (pure dephasing in the energy basis), e.g. gamma T / omega_c for
+        the Ohmic gamma omega / omega_c.  Raises with :meth:`zero_frequency_message` where
+        it diverges (a flat or sub-Ohmic rate)."""
+        lim = sp.limit(self.rate / (sp.exp(OMEGA / self.temperature) - 1), OMEGA, 0, "+")
+        if not lim.is_finite:
+            raise CgsymError(self.zero_frequency_message())
+        return sp.simplify(lim)
+
+
+class ParameterSymbols(tuple):
+    """A model's parameter symbols in declaration order, also by name.
+
+    ``model.symbols.Omega`` (or ``model.symbols["Omega"]``) is the model's own positive
+    symbol.  ``sympy.Symbol("Omega")`` is a different symbol (no assumptions), so
+    ``sympy.diff(J, sympy.Symbol("Omega"))`` is silently 0: take symbols from here.
+    """
+
+    def __getattr__(self, name):
+        for s in self:
+            if s.name == name:
+                return s
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(f"the model has no parameter '{name}' (parameters: "
+                             f"{', '.join(s.name for s in self)})")
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            try:
+                return self.__getattr__(key)
+            except AttributeError as e:
+                raise KeyError(str(e)) from None
+        return tuple.__getitem__(self, key)
 
 
 @dataclass(frozen=True)
@@ -121,8 +178,9 @@ class Model(Printable):
         return "transpose" if self.is_real else "flip-i"
 
     @property
-    def symbols(self) -> tuple[sp.Symbol, ...]:
-        return tuple(p.symbol for p in self.parameters)
+    def symbols(self) -> ParameterSymbols:
+        """The parameter symbols in declaration order; by name: ``model.symbols.Omega``."""
+        return ParameterSymbols(p.symbol for p in self.parameters)
 
     def symbols_with_role(self, role: str) -> tuple[sp.Symbol, ...]:
         return tuple(p.symbol for p in self.parameters if p.role == role)
@@ -130,6 +188,52 @@ class Model(Printable):
     @property
     def slow(self) -> tuple[sp.Symbol, ...]:
         return self.symbols_with_role("slow")
+
+    def require_slow(self, what: str = "--weak-internal") -> None:
+        """Refuse the weak-internal limit for a model without a slow parameter.
+
+        The limit sends the slow parameters to zero in the rates; without one it is the
+        model itself, and the (much longer) full derivation would run instead of the
+        limit the user asked for.  The message suggests the parameter that looks like an
+        internal coupling (see :meth:`looks_slow`).
+        """
+        if self.slow:
+            return
+        hint = self.looks_slow()
+        raise CgsymError(
+            f"{what}: model '{self.name}' declares no 'slow' parameter, so the weak-internal "
+            f"limit is the model itself (nothing goes to zero); declare the internal coupling "
+            f"'slow' in [parameters]" + (f" ({hint})" if hint else "") + ", or drop "
+            f"{what}")
+
+    def looks_slow(self) -> str:
+        """Which 'frequency' parameter looks like a slow internal coupling, and why.
+
+        A parameter that appears only off the diagonal of H_S in the product basis couples
+        subsystems or levels (the paper's Omega); failing that, the parameter with the
+        smallest term of H_S at the reference point (every frequency 1).
+        """
+        H = sp.Matrix(self.hamiltonian)
+        freq = [p for p in self.parameters if p.role == "frequency" and H.has(p.symbol)]
+        diag = set().union(*[H[i, i].free_symbols for i in range(H.rows)])
+        off = [p for p in freq if p.symbol not in diag]
+        if off:
+            names = ", ".join(f"'{p.name}'" for p in off)
+            return (f"{names} {'looks' if len(off) == 1 else 'look'} slow: "
+                    f"{'it appears' if len(off) == 1 else 'they appear'} only off the "
+                    f"diagonal of H_S, as an internal coupling")
+        if len(freq) < 2:
+            return ""
+        ref = {p.symbol: 1 for p in freq}
+        size = {}
+        for p in freq:
+            term = H.diff(p.symbol).subs(ref) * 1
+            size[p.name] = float(sp.sqrt(sum(abs(complex(x)) ** 2 for x in term)))
+        name = min(size, key=size.get)
+        if sum(1 for v in size.values() if v <= size[name] * (1 + 1e-9)) > 1:
+            return ""     # a tie: nothing looks slower than the rest
+        return (f"'{name}' looks slow: its term of H_S is the smallest at the reference point "
+                f"(every frequency 1)")
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -319,6 +423,13 @@ class _OperatorContext:
     def _local(self, q, mat):
         return _Op(embed(sp.Matrix(mat), q.index, self.dims))
 
+    def _pauli(self, q, mat):
+        """A Pauli-type matrix given with the upper level first, in q's level order."""
+        m = sp.Matrix(mat)
+        if q.sub.upper == 1:          # levels listed lower first: swap the two levels
+            m = m[::-1, ::-1]
+        return self._local(q, m)
+
     def _level(self, q, level, fname):
         if not isinstance(level, str):
             raise CgsymError(f"{self.what}: {fname}() takes level names in quotes, "
@@ -341,7 +452,7 @@ class _OperatorContext:
             def f(*args, _f=fname, _m=mat):
                 if len(args) != 1:
                     raise CgsymError(f"{self.what}: {_f}() takes one subsystem name, got {len(args)} arguments")
-                return self._local(self._two_level(args[0], _f), _m)
+                return self._pauli(self._two_level(args[0], _f), _m)
             d[fname] = f
 
         def ketbra(*args):
@@ -468,6 +579,38 @@ def _require_positive(expr: sp.Expr, message: str, text: str) -> None:
             where = ", ".join(f"{s}={float(point[s]):g}" for s in syms)
             raise CgsymError(f"{message}, got {text}, which is {sp.N(v, 4)} at {where}")
 
+def _upper_level(s: dict, sname: str, levels: list) -> int:
+    """Index of the upper level of a subsystem (``upper = "e"``; default the first level).
+
+    Warns (:class:`CgsymWarning`) when a two-level subsystem lists first a level named
+    like a ground state (``g``, ``0``, ``down``, ...) without saying which is upper:
+    every label would silently be swapped.
+    """
+    if "upper" in s:
+        upper = s["upper"]
+        if not isinstance(upper, str):
+            raise CgsymError(f"subsystem '{sname}': 'upper' must be a level name (a string), "
+                             f"got {type(upper).__name__}")
+        if len(levels) != 2:
+            raise CgsymError(f"subsystem '{sname}': 'upper' applies to a two-level subsystem "
+                             f"(it says which level sz, sp, sm raise to); '{sname}' has "
+                             f"{len(levels)} levels: use ketbra() and proj()")
+        if upper not in levels:
+            raise CgsymError(f"subsystem '{sname}': upper = '{upper}' is not one of its levels "
+                             f"({', '.join(levels)})")
+        return levels.index(upper)
+    if len(levels) == 2 and levels[0].lower() in GROUND_LIKE:
+        import warnings
+        from .errors import CgsymWarning
+        warnings.warn(CgsymWarning(
+            f"subsystem '{sname}': the first level '{levels[0]}' is named like a ground state, "
+            f"but the first level of a two-level subsystem is the upper one (sz = "
+            f"|{levels[0]}><{levels[0]}| - |{levels[1]}><{levels[1]}|, sp = "
+            f"|{levels[0]}><{levels[1]}|); list the upper level first, or say which it is: "
+            f"upper = \"{levels[1]}\""), stacklevel=4)
+    return 0
+
+
 def model_from_dict(data: dict, source: str = "") -> Model:
     """Build and validate a :class:`Model` from the TOML structure (see README).
 
@@ -537,10 +680,10 @@ def model_from_dict(data: dict, source: str = "") -> Model:
             raise CgsymError(f"subsystem '{sname}': duplicate level names in {levels}")
         if any("," in l for l in levels):
             raise CgsymError(f"subsystem '{sname}': level names may not contain commas")
-        extra = sorted(set(s) - {"name", "levels"})
+        extra = sorted(set(s) - {"name", "levels", "upper"})
         if extra:
             raise CgsymError(f"subsystem '{sname}': unknown key '{extra[0]}'")
-        subs.append(Subsystem(sname, tuple(levels)))
+        subs.append(Subsystem(sname, tuple(levels), _upper_level(s, sname, levels)))
     names = [s.name for s in subs]
     dup = {x for x in names if names.count(x) > 1}
     if dup:
@@ -691,8 +834,9 @@ def load_model(name_or_path) -> Model:
     if s in shipped_models():
         text = (resources.files("cgsym") / "models" / f"{s}.toml").read_text(encoding="utf-8")
         return model_from_toml(text, origin=s)
-    raise CgsymError(f"unknown model '{s}': not a file, and not a shipped model "
-                     f"({', '.join(shipped_models())})")
+    from .errors import did_you_mean
+    raise CgsymError(f"unknown model '{s}' ({did_you_mean(s, shipped_models())}not a file, and "
+                     f"not a shipped model: {', '.join(shipped_models())})")
 
 
 # ---------------------------------------------------------------------------
@@ -911,6 +1055,8 @@ def model_to_toml(model: Model) -> str:
     for s in model.subsystems:
         out += ["", "[[subsystems]]", f"name = {q(s.name)}",
                 "levels = [" + ", ".join(q(x) for x in s.levels) + "]"]
+        if s.upper != 0:   # the upper level is not the first one: say which it is
+            out.append(f"upper = {q(s.levels[s.upper])}")
     for r in model.reservoirs:
         out += ["", "[[reservoirs]]", f"name = {q(r.name)}", f"coupling = {q(r.coupling_text)}",
                 f"temperature = {q(sp.sstr(r.temperature))}", f"rate = {q(r.rate_text)}"]

@@ -548,6 +548,10 @@ def occupation(w, T):
         return 1.0 / np.expm1(np.asarray(w, dtype=float) / T)
 
 
+class ZeroFrequencyDivergence(CgsymError):
+    """gamma(w) n(w, T) diverges as w -> 0 (re-raised with the model's one message)."""
+
+
 def _zero_frequency_rate(rate, T: float, reservoir: str) -> float:
     """lim_{w -> 0+} gamma(w) n(w, T), evaluated numerically.
 
@@ -561,8 +565,9 @@ def _zero_frequency_rate(rate, T: float, reservoir: str) -> float:
     ws = T * np.array([1e-12, 1e-13, 1e-14])
     h = rate(ws) * occupation(ws, T)
     if not np.all(np.isfinite(h)):
-        raise CgsymError(f"reservoir '{reservoir}': gamma(omega) n(omega, T) is not finite "
-                         f"as omega -> 0, needed for a zero-frequency eigenoperator")
+        raise ZeroFrequencyDivergence(f"reservoir '{reservoir}': gamma(omega) n(omega, T) is "
+                                      f"not finite as omega -> 0, needed for a zero-frequency "
+                                      f"eigenoperator")
     a, b, c = (abs(x) for x in h)
     if c == 0.0:
         return 0.0
@@ -574,9 +579,10 @@ def _zero_frequency_rate(rate, T: float, reservoir: str) -> float:
         return float(h[2] + (h[2] - h[1]) / 9)
     if b < 0.9 * a and c < 0.9 * b:
         return 0.0
-    raise CgsymError(f"reservoir '{reservoir}': the zero-frequency rate "
-                     f"lim gamma(omega) n(omega, T) diverges as omega -> 0 (a flat or "
-                     f"sub-Ohmic rate cannot damp a zero-frequency eigenoperator)")
+    raise ZeroFrequencyDivergence(f"reservoir '{reservoir}': the zero-frequency rate "
+                                  f"lim gamma(omega) n(omega, T) diverges as omega -> 0 (a "
+                                  f"flat or sub-Ohmic rate cannot damp a zero-frequency "
+                                  f"eigenoperator)")
 
 
 def transition_rate(w: float, rate, T: float, reservoir: str = "?",
@@ -824,6 +830,8 @@ def numeric_pipeline(model, values: Mapping, regime: str = "secular",
     model = load_model(model)
     if regime not in REGIMES:
         raise CgsymError(f"unknown regime '{regime}' (regimes: {', '.join(REGIMES)})")
+    if weak_internal:
+        model.require_slow()
     nm = evaluate_model(model, values)
     H = np.asarray(nm.hamiltonian)
     E, V = np.linalg.eigh(H)
@@ -837,8 +845,12 @@ def numeric_pipeline(model, values: Mapping, regime: str = "secular",
         w, Xm, pairs = eigenoperators(H, nm.couplings[p], freq_rtol, eig=(E, V))
         lim = _limit_frequencies(w, pairs, E0, tol, model.name, p)
         cl = _clusters(lim, tol) if model.slow else tuple((i,) for i in range(len(w)))
-        g = gamma_matrix(w, lim, cl, nm.rates[p], nm.temperatures[p], regime,
-                         weak_internal, p, zero_tol=tol)
+        try:
+            g = gamma_matrix(w, lim, cl, nm.rates[p], nm.temperatures[p], regime,
+                             weak_internal, p, zero_tol=tol)
+        except ZeroFrequencyDivergence:
+            # the same words as the symbolic route (Reservoir.zero_frequency_message)
+            raise CgsymError(r.zero_frequency_message()) from None
         D = dissipator_superoperator(Xm, g)
         L = L + D
         freqs[p] = tuple(float(x) for x in w)

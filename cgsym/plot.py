@@ -298,9 +298,9 @@ def _mark_ladder(sw, dg):
     if dg.tau_c:
         sw.vlines.append(("tau_c", dg.tau_c))
     if dg.inv_omega_S:
-        sw.vlines.append(("1/omega_S", dg.inv_omega_S))
+        sw.vlines.append((f"1/{dg.names[0]}", dg.inv_omega_S))   # the model's names
     if dg.inv_Omega:
-        sw.vlines.append(("1/Omega", dg.inv_Omega))
+        sw.vlines.append((f"1/{dg.names[1]}", dg.inv_Omega))
     if math.isfinite(dg.tau_S):
         sw.vlines.append(("tau_S", dg.tau_S))
 
@@ -453,6 +453,10 @@ def save_atomic(fig, path) -> str:
     try:
         with os.fdopen(fd, "wb") as fh:
             fig.savefig(fh, format=suffix[1:], dpi=130)
+        # mkstemp creates the file 0600; a figure gets the usual permissions (0666 & ~umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except OSError as e:
         raise CgsymError(f"cannot write '{path}': {e.strerror or e}") from None

@@ -39,7 +39,9 @@ REGIMES = ("secular", "partial-secular")
 
 def check_regime(regime: str) -> str:
     if regime not in REGIMES:
-        raise CgsymError(f"unknown regime '{regime}' (regimes: {', '.join(REGIMES)}; "
+        from .errors import did_you_mean
+        raise CgsymError(f"unknown regime '{regime}' ({did_you_mean(regime, REGIMES + ('coarse-grained',))}"
+                         f"regimes: {', '.join(REGIMES)}; "
                          f"a finite coarse-graining time is 'coarse-grained' with --dt, numeric only)")
     return regime
 
@@ -75,6 +77,13 @@ class GammaMatrix(Printable):
             raise CgsymError(f"gamma[{self.reservoir}] has no entry ({m}, {k}); "
                              f"indices are {list(self.indices)}") from None
 
+    def __str__(self):
+        from .text import gamma_text
+        return gamma_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
+
     def _latex(self, printer):
         return printer._print(self.matrix)
 
@@ -95,6 +104,13 @@ class Rates(Printable):
         self.model.reservoir(reservoir)
         return next(g for g in self.gammas if g.reservoir == reservoir)
 
+    def __str__(self):
+        from .text import rates_text
+        return rates_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
+
     def _latex(self, printer):
         from .latex import rates_latex
         return rates_latex(self, printer)
@@ -110,14 +126,7 @@ def transition_rate(res: Reservoir, w, sign: int, model: Model):
     """
     T = res.temperature
     if sign == 0:
-        g = res.rate * 1 / (sp.exp(OMEGA / T) - 1)
-        lim = sp.limit(g, OMEGA, 0, "+")
-        if not lim.is_finite:
-            raise CgsymError(
-                f"reservoir '{res.name}': the coupling has a zero-frequency component, and "
-                f"gamma(omega) n(omega, T) diverges as omega -> 0 for gamma(omega) = {res.rate} "
-                f"(n(0) is infinite); use a rate that vanishes at omega = 0, e.g. an Ohmic one")
-        return sp.simplify(lim)
+        return res.zero_frequency_rate()
     a = sp.expand(sign * w)
     g = res.rate.subs(OMEGA, a)
     if sign > 0:
@@ -155,6 +164,8 @@ def rates(spec: Spectrum, regime: str = "partial-secular", weak_internal: bool =
     """
     check_regime(regime)
     model = spec.model
+    if weak_internal:
+        model.require_slow()
     wmap = dict(spec.frequencies)
     notes: list[str] = []
     if regime == "partial-secular":

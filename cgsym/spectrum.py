@@ -530,9 +530,13 @@ def eigenoperators(model: Model, states=None) -> Spectrum:
     ops.sort(key=lambda e: ([r.name for r in model.reservoirs].index(e.reservoir), e.index))
     for r in model.reservoirs:
         if all(e.index == 0 for e in ops if e.reservoir == r.name):
-            raise CgsymError(f"reservoir '{r.name}': the coupling commutes with H_S (it has only a "
-                             f"zero-frequency component), so it causes no transitions between "
-                             f"energy levels; couple to an operator that changes the energy")
+            # a coupling that commutes with H_S exchanges no energy but dephases in the
+            # energy basis, at the rate lim gamma(w) n(w, T) (finite for an Ohmic rate, as
+            # the numeric pipeline computes it too); a divergent limit is refused here
+            rate = r.zero_frequency_rate()
+            notes.append(f"reservoir '{r.name}': the coupling commutes with H_S: it causes "
+                         f"no transitions, only dephasing at the zero-frequency rate "
+                         f"{sp.sstr(rate)}, and exchanges no energy (J_{r.name} = 0)")
     spec = Spectrum(model, tuple(states), tuple(freq_list), tuple(ops), tuple(clusters),
                     tuple(dict.fromkeys(notes)))
     _verify(spec)

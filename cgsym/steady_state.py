@@ -73,6 +73,17 @@ class SteadyState(Printable):
                 raise CgsymError(f"unknown basis state '{lab}' (basis: {', '.join(basis)})")
         return self.require_unique()[basis.index(a), basis.index(b)]
 
+    def lambdify(self):
+        """rho as a NumPy callable ``f(values) -> d x d complex array`` (product basis);
+        ``values`` maps parameter *names* to numbers.  See also :meth:`evaluate`."""
+        from .numerics import lambdify_expr
+        f = lambdify_expr(self.require_unique(), self.model)
+        return lambda values: f(values).astype(complex)
+
+    def evaluate(self, **values):
+        """rho at a point given by plain names: a d x d complex NumPy array."""
+        return self.lambdify()(values)
+
     def in_eigenbasis(self) -> ImmutableMatrix:
         """U^dagger rho U: rho in the eigenbasis of H_S (the paper's rho_uu, rho_+-, ...)."""
         U = sp.Matrix(self.master_equation.spectrum.unitary)
@@ -80,6 +91,13 @@ class SteadyState(Printable):
         from .operators import adjoint
         Ud = sp.Matrix(adjoint(U, self.model.adjoint_mode))
         return ImmutableMatrix((Ud * rho * U).applyfunc(_tidy))
+
+    def __str__(self):
+        from .text import steady_state_text
+        return steady_state_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
 
     def _latex(self, printer):
         from .latex import steady_state_latex

@@ -90,6 +90,20 @@ class n(sp.Function):
             return self
         return None
 
+    # --- code printers: ``sympy.lambdify`` understands n for every module ---------------
+    # lambdify asks the printer of its module for code; each printer calls the hook named
+    # by its ``printmethod`` (``_numpycode``, ``_scipycode``, ``_pythoncode`` for math
+    # and SymPy, ``_mpmathcode``, ``_lambdacode``, ...).  n(w, T) is written 1/expm1(w/T),
+    # which each printer spells for its module (numpy.expm1, math.expm1, mpmath.expm1):
+    # accurate for w << T, where 1/(exp(w/T) - 1) loses digits.
+    def _code(self, printer, *args, **kwargs):
+        from sympy.codegen.cfunctions import expm1
+        w, T = self.args
+        return printer._print(1 / expm1(w / T))
+
+    _pythoncode = _numpycode = _scipycode = _cupycode = _jaxcode = _code
+    _mpmathcode = _lambdacode = _numexprcode = _tensorflowcode = _code
+
 
 def _occupation_float(w, T, prec):
     with mpmath.workprec(prec):

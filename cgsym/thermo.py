@@ -35,10 +35,39 @@ class HeatCurrents(Printable):
     def as_dict(self) -> dict:
         return dict(self.currents)
 
+    def lambdify(self):
+        """The currents as one NumPy callable: ``f(values) -> {reservoir: J_p}``.
+
+        ``values`` maps each parameter's *name* (a plain string) to a number or a NumPy
+        array (arrays broadcast, e.g. a sweep); every parameter is required.  The
+        occupation n(w, T) is evaluated as 1/expm1(w/T).  See also :meth:`evaluate`.
+        """
+        from .numerics import lambdify_expr
+        names = [p for p, _ in self.currents]
+        f = lambdify_expr(sp.Matrix([J for _, J in self.currents]), self.model)
+
+        def currents(values):
+            out = f(values)
+            return {p: (out[i, 0].real if out.ndim == 2 else out[i, 0, ...].real)
+                    for i, p in enumerate(names)}
+        return currents
+
+    def evaluate(self, **values) -> dict:
+        """``{reservoir: J_p}`` as floats at a point given by plain names,
+        e.g. ``hc.evaluate(omega_S=1, Omega=0.05, ...)``."""
+        return {p: float(v) for p, v in self.lambdify()(values).items()}
+
     def entropy_production(self) -> sp.Expr:
         """sigma = -sum_p J_p / T_p (nonnegative by the second law)."""
         return tidy(-sum((J / self.model.reservoir(p).temperature for p, J in self.currents),
                          sp.S.Zero))
+
+    def __str__(self):
+        from .text import heat_currents_text
+        return heat_currents_text(self)
+
+    def _sympystr(self, printer):
+        return str(self)
 
     def _latex(self, printer):
         from .latex import heat_currents_latex

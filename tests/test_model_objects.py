@@ -113,3 +113,28 @@ def test_every_shipped_model_round_trips_through_to_toml(name):
     m = cgsym.load_model(name)
     again = cgsym.model_from_toml(m.to_toml())
     assert again == m and again.to_toml() == m.to_toml()
+
+
+def test_to_toml_keeps_a_declared_upper_level():
+    """A subsystem listed lower level first (``upper = "e"``) round-trips with its upper
+    level: without it the written file would silently swap every label."""
+    text = """
+name = "ground-first"
+hamiltonian = "w/2*sz(q)"
+[parameters]
+w = "frequency"
+k = "rate"
+T = "temperature"
+[[subsystems]]
+name = "q"
+levels = ["g", "e"]
+upper = "e"
+[[reservoirs]]
+name = "b"
+coupling = "sx(q)"
+temperature = "T"
+"""
+    m = cgsym.model_from_toml(text)
+    again = cgsym.model_from_toml(m.to_toml())
+    assert again == m and 'upper = "e"' in m.to_toml()
+    assert again.hamiltonian == m.hamiltonian

@@ -55,7 +55,7 @@ def test_secular_warns_when_the_splitting_is_below_the_rates(capsys):
     w = warnings_of(err)
     assert len(w) == 1 and len(err.splitlines()) == 1, err
     assert "regime secular" in w[0] and "Omega^-1 << tau_S fails" in w[0]
-    assert "Omega = 0.001" in w[0] and re.search(r"Gamma_max = 0\.01\d*", w[0])
+    assert "splitting(Omega) = 0.001" in w[0] and re.search(r"Gamma_max = 0\.01\d*", w[0])
     # the JSON shape is unchanged without --diagnostics
     assert set(json.loads(out)) == {"heat_currents", "steady_state"}
 
