@@ -168,8 +168,9 @@ def _check_finite_dt_rates(model, values):
             raise CgsymError(f"reservoir '{r.name}': {e}") from None
 
 
-def _closed_form_current(model, regime, weak, reservoir, timeout):
-    from .derivation import derive, time_limit
+def _closed_form_current(model, regime, weak, reservoir, timeout, use_cache=True):
+    from .cache import cached_derive
+    from .derivation import time_limit
     from .numerics import check_closed_form_domain, lambdify_expr
     msg = (f"cgsym: deriving the {regime} closed forms of model '{model.name}' (this can take "
            f"a minute; --numeric skips it) ...\n")
@@ -178,7 +179,7 @@ def _closed_form_current(model, regime, weak, reservoir, timeout):
     timer.start()
     try:
         with time_limit(timeout):
-            d = derive(model, regime, weak)
+            d = cached_derive(model, regime, weak, use_cache=use_cache)
     finally:
         timer.cancel()
     if d.heat_currents is None:
@@ -207,7 +208,7 @@ def _numeric_currents(model, values, regime, weak):
 
 def sweep_current_vs_omega(model, values: dict, *, weak: bool = False, dt: float | None = None,
                            points: int = 40, omega_range=None, numeric: bool = False,
-                           timeout: float | None = None) -> Sweep:
+                           timeout: float | None = None, use_cache: bool = True) -> Sweep:
     """J of the first reservoir against the slow parameter (secular, partial-secular, finite dt)."""
     from .diagnostics import diagnose
     slow = slow_parameter(model)
@@ -248,7 +249,7 @@ def sweep_current_vs_omega(model, values: dict, *, weak: bool = False, dt: float
             how = "numeric"
         else:
             try:
-                f = _closed_form_current(model, regime, weak, res0, timeout)
+                f = _closed_form_current(model, regime, weak, res0, timeout, use_cache)
             except RecursionError:
                 f = None
             if f is not None:

@@ -219,3 +219,27 @@ class RationalForm:
         object.__setattr__(self, "den", fromdata(state["den"]))
         object.__setattr__(self, "back", dict(state["back"]))
         object.__setattr__(self, "labels", tuple(state["labels"]))
+
+
+def evaluate_steady_state(ss, values: Mapping, dps: int = 40) -> list:
+    """rho_ss at a point, as a d x d list of Python complex numbers, from ``ss.form``.
+
+    The form's labels are the real coordinates of rho (``cgsym.steady_state``):
+    ("p", a, a) -> rho_aa; ("x", a, b) -> Re rho_ab = Re rho_ba; ("y", a, b) ->
+    Im rho_ab = -Im rho_ba (the basis elements E_c of ``SteadyState.basis_element``).
+    """
+    form = ss.form
+    if form is None:
+        raise CgsymError("internal error: this steady state has no exact form")
+    d = ss.master_equation.dim
+    rho = [[0j] * d for _ in range(d)]
+    for (kind, a, b), x in zip(form.labels, form.evaluate(values, dps)):
+        if kind == "p":
+            rho[a][a] += x
+        elif kind == "x":
+            rho[a][b] += x
+            rho[b][a] += x
+        else:
+            rho[a][b] += 1j * x
+            rho[b][a] -= 1j * x
+    return rho
