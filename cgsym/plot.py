@@ -140,14 +140,56 @@ def _title(model, values, skip=()):
     return f"{model.name}: {pts}"
 
 
-def _run_points(xs, f, label):
-    """[f(x) for x in xs] with a progress bar (shown if the sweep is slow)."""
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+_POINT_FUNCTION = None   # the sweep's f, inherited by forked workers (lambdas do not pickle)
+
+
+def _init_worker():
+    """A worker dies with its parent (a killed or timed-out cgsym leaves no orphan)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort off Linux
+        pass
+
+
+def _call_point(x):
+    return _POINT_FUNCTION(x)
+
+
+def _run_points(xs, f, label, parallel=False):
+    """[f(x) for x in xs] with a progress bar (shown if the sweep is slow).
+
+    ``parallel``: the points are independent (the finite-dt quadratures, pure Python
+    mpmath), so they run in forked worker processes, one per available core, in order;
+    each value is computed by the same code as in series (same digits).
+    """
+    global _POINT_FUNCTION
     bar = Progress(len(xs), label)
     out = []
+    n = min(_workers(), len(xs))
     try:
-        for i, x in enumerate(xs):
-            out.append(f(x))
-            bar.update(i + 1)
+        if parallel and n > 1 and hasattr(os, "fork"):
+            import multiprocessing as mp
+            _POINT_FUNCTION = f
+            try:
+                with mp.get_context("fork").Pool(n, initializer=_init_worker) as pool:
+                    for i, y in enumerate(pool.imap(_call_point, xs, chunksize=1)):
+                        out.append(y)
+                        bar.update(i + 1)
+            finally:
+                _POINT_FUNCTION = None
+        else:
+            for i, x in enumerate(xs):
+                out.append(f(x))
+                bar.update(i + 1)
     except BaseException:
         bar.close(ok=False)
         raise
@@ -269,7 +311,8 @@ def sweep_current_vs_omega(model, values: dict, *, weak: bool = False, dt: float
         def jdt(x):
             return evaluate_coarse_grained(model, {**vals, slow: float(x)}, dt,
                                            dps=PLOT_DPS)["heat_currents"][res0]
-        ys = np.array(_run_points(list(xs), jdt, f"finite-dt J({slow})"), dtype=float)
+        ys = np.array(_run_points(list(xs), jdt, f"finite-dt J({slow})", parallel=True),
+                      dtype=float)
         sw.curves.append((f"coarse-grained, dt = {dt:g}", ys,
                           dict(color="C2", lw=1.5, marker="o", ms=3)))
         sw.vlines.append((f"{slow} = 1/dt", 1 / dt))
@@ -329,7 +372,7 @@ def sweep_gamma_vs_dt(model, values: dict, *, reservoir: str | None = None, poin
     def gam(dt):
         G = cg.gamma_matrix_dt(freqs, rate, T, float(dt), PLOT_DPS)
         return np.array([[complex(G[i, j]) for j in range(G.cols)] for i in range(G.rows)])
-    mats = _run_points(list(xs), gam, f"gamma_{res.name}(dt)")
+    mats = _run_points(list(xs), gam, f"gamma_{res.name}(dt)", parallel=True)
     entries = [(m, m) for m in range(len(freqs))]
     for cl in clusters:
         entries += [(m, n) for m in cl for n in cl if m < n]
@@ -376,7 +419,8 @@ def sweep_current_vs_dt(model, values: dict, *, points: int = 40, dt_range=None,
         rng = _default_dt_range(dg, fmax)
     xs = _geomspace(rng[0], rng[1], points)
     ys = _run_points(list(xs), lambda dt: evaluate_coarse_grained(
-        model, values, float(dt), dps=PLOT_DPS)["heat_currents"][res], f"J_{res}(dt)")
+        model, values, float(dt), dps=PLOT_DPS)["heat_currents"][res], f"J_{res}(dt)",
+        parallel=True)
     sw = Sweep("current-vs-dt", model.name, xs, "coarse-graining time dt (log scale)",
                y_label=f"heat current J_{res} (from reservoir {res} into the system)",
                title=_title(model, values))
