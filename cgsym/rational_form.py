@@ -151,8 +151,11 @@ class RationalForm:
         """The numerators and the denominator as fmpq_mpoly (for exact evaluation)."""
         names = tuple(f"v{i}" for i in range(self.ring.ctx.nvars()))
         ctx = flint.fmpq_mpoly_ctx.get(names, "lex")
-        conv = lambda p: ctx.from_dict(p.to_dict())  # noqa: E731
-        return tuple(conv(p) for p in self.nums), conv(self.den)
+        texts = self.__dict__.get("_texts")   # read from a cache entry: no fmpz needed
+        if texts is None:
+            texts = ([p.str() for p in self.nums], self.den.str())
+        conv = lambda t: flint.fmpq_mpoly(t, ctx)  # noqa: E731 - flint's text, read in C
+        return tuple(conv(t) for t in texts[0]), conv(texts[1])
 
     def generator_values(self, values: Mapping, dps: int = 40) -> tuple:
         """Exact rationals (flint.fmpq) of the generators at a point.
@@ -200,26 +203,39 @@ class RationalForm:
         return tuple(p(*x) / dv for p in nums)
 
     def evaluate(self, values: Mapping, dps: int = 40) -> tuple:
-        """The values at a point as Python floats (see the module docstring)."""
+        """The values at a point as Python floats (see the module docstring): exact over
+        QQ at ``dps``-digit atoms, rounded once."""
         # int / int is correctly rounded in Python, however large the integers
         return tuple(int(q.p) / int(q.q) for q in self.evaluate_exact(values, dps))
 
+    def prepare_numeric(self) -> "RationalForm":
+        """Build the QQ copies used by :meth:`evaluate` now."""
+        self._qq
+        return self
+
     # -- persistence (the derivation cache) --------------------------------------
     def __getstate__(self):
-        todata = lambda p: [(tuple(int(e) for e in m), int(c))   # noqa: E731
-                            for m, c in p.to_dict().items()]
-        return {"gens": self.ring.gens, "nums": [todata(p) for p in self.nums],
-                "den": todata(self.den), "back": self.back, "labels": self.labels}
+        # flint's own text of each polynomial (in the ring's names v0, v1, ...): compact,
+        # read back in C, and only when needed (evaluate reads it as QQ polynomials)
+        texts = self.__dict__.get("_texts") or ([p.str() for p in self.nums], self.den.str())
+        return {"gens": self.ring.gens, "nums": texts[0], "den": texts[1], "back": self.back,
+                "labels": self.labels}
 
     def __setstate__(self, state):
-        ring = Ring(state["gens"])
-        fromdata = lambda t: ring.ctx.from_dict(dict(t))   # noqa: E731
-        object.__setattr__(self, "ring", ring)
-        object.__setattr__(self, "nums", tuple(fromdata(t) for t in state["nums"]))
-        object.__setattr__(self, "den", fromdata(state["den"]))
+        object.__setattr__(self, "ring", Ring(state["gens"]))
         object.__setattr__(self, "back", dict(state["back"]))
         object.__setattr__(self, "labels", tuple(state["labels"]))
+        self.__dict__["_texts"] = (list(state["nums"]), state["den"])
 
+    def __getattr__(self, name):
+        # numerators and denominator of a form read from a cache entry, parsed on first use
+        if name in ("nums", "den") and "_texts" in self.__dict__:
+            nums, den = self.__dict__["_texts"]
+            ctx = self.ring.ctx
+            object.__setattr__(self, "nums", tuple(flint.fmpz_mpoly(t, ctx) for t in nums))
+            object.__setattr__(self, "den", flint.fmpz_mpoly(den, ctx))
+            return object.__getattribute__(self, name)
+        raise AttributeError(name)
 
 def evaluate_steady_state(ss, values: Mapping, dps: int = 40) -> list:
     """rho_ss at a point, as a d x d list of Python complex numbers, from ``ss.form``.
