@@ -113,8 +113,43 @@ class RationalForm:
         :func:`cgsym.flintalg.ratio`, factored, atoms substituted back); cached."""
         cache = self.__dict__.setdefault("_expressions", {})
         if k not in cache:
-            cache[k] = ratio(self.ring, self.nums[k], self.den).xreplace(self.back)
+            cache[k] = self._ratio(self.nums[k], self.den)
         return cache[k]
+
+    def _sympy(self, p) -> sp.Expr:
+        """p as a SymPy sum, built directly in the atoms: the same expression as
+        ``Ring.to_sympy(p).xreplace(back)`` (SymPy's ``expr_from_dict``: Add of
+        Mul(coefficient, Pow(atom, e), ...)) without building it twice."""
+        if p.is_zero():
+            return sp.S.Zero
+        atoms = self.atoms
+        Pow, Mul, Integer = sp.Pow, sp.Mul, sp.Integer
+        terms = []
+        for mon, c in zip(p.monoms(), p.coeffs()):
+            term = [Integer(int(c))]
+            for a, e in zip(atoms, mon):
+                if e:
+                    term.append(Pow(a, int(e)))
+            terms.append(Mul(*term))
+        return sp.Add(*terms)
+
+    def _factored(self, p) -> sp.Expr:
+        c, facs = p.factor()
+        out = sp.Integer(int(c))
+        for f, e in facs:
+            out *= self._sympy(f) ** int(e)
+        return out
+
+    def _ratio(self, num, den) -> sp.Expr:
+        """The canonical form of :func:`cgsym.flintalg.ratio` followed by the
+        back-substitution of the atoms, built in the atoms directly."""
+        if num.is_zero():
+            return sp.S.Zero
+        g = num.gcd(den)
+        num, den = num // g, den // g
+        if int(den.leading_coefficient()) < 0:   # canonical sign: den's leading term positive
+            num, den = -num, -den
+        return self._factored(num) / self._factored(den)
 
     def to_sympy(self) -> tuple:
         """Every value as a SymPy expression (cached)."""
