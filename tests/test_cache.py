@@ -83,7 +83,9 @@ def test_miss_after_the_model_file_changes(cdir, tmp_path, capsys):
     assert after != before and len(cache.entries()) == 2
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
+@pytest.mark.parametrize("damage", ["truncate", "flip",
+                                    pytest.param("garbage", marks=pytest.mark.slow),
+                                    pytest.param("empty", marks=pytest.mark.slow)])
 def test_corrupt_entry_is_rebuilt_never_returned(cdir, capsys, damage):
     good = _evaluate(capsys)
     (entry,) = cache.entries()
