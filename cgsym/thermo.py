@@ -84,17 +84,54 @@ def heat_currents(ss: SteadyState) -> HeatCurrents:
     if ss.form is not None:
         # J_p is linear in rho: J_p = sum_k c_k v_k with c_k = Tr[H D_p[E_k]] for the
         # real basis element E_k; summed over the common denominator in flint
+        # c_k = Tr[H D_p[E_k]] = Tr[D_p^dagger[H] E_k]: the adjoint dissipator acts on H
+        # once per reservoir instead of D_p on each of the d^2 basis elements
         forms = []
         for r in me.model.reservoirs:
-            coeffs = [(H * sp.Matrix(me.dissipate(ss.basis_element(c), r.name))).trace()
-                      for c in ss.form.labels]
-            forms.append((r.name, ss.form.linear_combination(coeffs, r.name)))
+            A = _adjoint_dissipate(me, H, r.name)
+            coeffs = [_trace_with_basis_element(A, c) for c in ss.form.labels]
+            try:
+                form = ss.form.linear_combination(coeffs, r.name)
+            except (CgsymError, sp.PolynomialError):
+                # a product of radicals left a power that is not one of the ring's atoms
+                # (e.g. r**3 with r = sqrt(...)): D_p on each basis element, as printed
+                coeffs = [(H * sp.Matrix(me.dissipate(ss.basis_element(c), r.name))).trace()
+                          for c in ss.form.labels]
+                form = ss.form.linear_combination(coeffs, r.name)
+            forms.append((r.name, form))
         return HeatCurrents(ss, forms=tuple(forms))
     for r in me.model.reservoirs:
         D = sp.Matrix(me.dissipate(ss.matrix, r.name))
         J = (H * D).trace()
         out.append((r.name, tidy(J)))
     return HeatCurrents(ss, stored=tuple(out))
+
+
+def _adjoint_dissipate(me, H, reservoir: str):
+    """D_p^dagger[H] = sum_mn gamma_mn (X_n^dagger H X_m - {X_n^dagger X_m, H}/2), so that
+    Tr[H D_p[rho]] = Tr[D_p^dagger[H] rho] for every rho (cyclicity of the trace)."""
+    from .operators import adjoint
+    real = me.model.adjoint_mode
+    out = sp.zeros(me.dim, me.dim)
+    for t in me.reservoir_terms(reservoir):
+        Xm = sp.Matrix(t.X_m)
+        XnH = sp.Matrix(adjoint(t.X_n, real))
+        out += t.rate * (XnH * H * Xm - (H * XnH * Xm + XnH * Xm * H) / 2)
+    return out
+
+
+def _trace_with_basis_element(A, c):
+    """Tr[A E_c] for the real-coordinate basis element E_c of rho (see
+    :func:`cgsym.steady_state.real_coordinates`): E_p = |a><a|, E_x = |a><b| + |b><a|,
+    E_y = i|a><b| - i|b><a|."""
+    kind, a, b = c
+    if kind == "p":
+        v = A[a, a]
+    elif kind == "x":
+        v = A[b, a] + A[a, b]
+    else:
+        v = sp.I * A[b, a] - sp.I * A[a, b]
+    return sp.expand(v)
 
 
 def paper_current(hc: HeatCurrents, hot: str, cold: str) -> sp.Expr:
