@@ -36,6 +36,8 @@ from .steady_state import SteadyState, steady_state
 from .symbols import OMEGA, n
 from .thermo import HeatCurrents, heat_currents, paper_current
 
+from .rational_form import RationalForm
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "Rates", "Spectrum", "SteadyState", "derive", "eigenoperators", "eigenstates",
     "heat_currents", "load_model", "master_equation", "model_from_dict", "model_from_toml", "n",
     "paper_current", "rates", "shipped_models", "steady_state",
+    "RationalForm",
 ]
 
 # issue 17: models from Python objects and back to model files

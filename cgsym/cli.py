@@ -1,4 +1,4 @@
-"""Command line: ``cgsym derive | evaluate | plot | sweep | reproduce | check | models``.
+"""Command line: ``cgsym derive | evaluate | plot | sweep | reproduce | check | models | cache``.
 
 Every error is one line on stderr and exit status 2 (no traceback).  ``evaluate`` also
 checks the chosen regime against the time-scale ladder at the point and prints a
@@ -98,6 +98,11 @@ def _add_model_args(p, regime_choices=None):
                    help=f"stop cleanly after this many seconds (default {DEFAULT_TIMEOUT:g})")
 
 
+def _add_cache_arg(p):
+    p.add_argument("--no-cache", action="store_true",
+                   help="derive afresh: neither read nor write the derivation cache")
+
+
 def cmd_models(args):
     from .model import load_model, shipped_models
     for name in shipped_models():
@@ -117,11 +122,13 @@ def _evaluate_only(args):
 
 def cmd_derive(args):
     _evaluate_only(args)
-    from .derivation import derive, time_limit
+    from .cache import cached_derive
+    from .derivation import time_limit
     from .rates import check_regime
     check_regime(args.regime)
     with time_limit(args.timeout):
-        d = derive(args.model, args.regime, args.weak_internal)
+        d = cached_derive(args.model, args.regime, args.weak_internal,
+                          use_cache=not args.no_cache)
     if args.format == "json":
         print(json.dumps(d.to_json(), indent=1, sort_keys=False))
     elif args.format == "latex":
@@ -152,17 +159,53 @@ def cmd_evaluate(args):
         rho = np.asarray(res.steady_state)
         J = {k: float(v) for k, v in res.heat_currents.items()}
     else:
-        from .derivation import derive, time_limit
-        from .numerics import check_closed_form_domain, lambdify_expr
-        with time_limit(args.timeout):
-            d = derive(model, args.regime, args.weak_internal)
-        check_closed_form_domain(d.spectrum, vals)
-        d.steady_state.require_unique()
-        rho = np.asarray(lambdify_expr(d.steady_state.matrix, model)(vals), dtype=complex)
-        J = {name: float(np.real(lambdify_expr(e, model)(vals))) for name, e in d.heat_currents.currents}
+        rho, J, spectrum = _evaluate_closed_form(args, model, vals)
     diag = _diagnostics(args, model, vals, args.regime,
-                        spectrum=None if args.numeric else d.spectrum)
+                        spectrum=None if args.numeric else spectrum)
     _print_evaluation(args, model, rho, J, diag=diag)
+    return 0
+
+
+def _evaluate_closed_form(args, model, vals):
+    """rho_ss, J_p at a point and the spectrum, from the derivation (cached on disk
+    unless --no-cache).
+
+    The exact forms (``SteadyState.form``, ``HeatCurrents.forms``) are evaluated
+    directly (flint, exact over QQ at 40-digit atoms): no SymPy closed form is built
+    or compiled.  Without exact forms (a steady state from the general route) the
+    closed forms are lambdified as before.
+    """
+    import numpy as np
+    from .cache import cached_derive
+    from .derivation import time_limit
+    from .numerics import check_closed_form_domain, lambdify_expr
+    with time_limit(args.timeout):
+        d = cached_derive(model, args.regime, args.weak_internal, use_cache=not args.no_cache)
+        check_closed_form_domain(d.spectrum, vals)
+        ss = d.steady_state
+        if not ss.unique:
+            ss.require_unique()
+        if ss.form is not None:
+            from .rational_form import evaluate_steady_state
+            rho = np.array(evaluate_steady_state(ss, vals), dtype=complex)
+            J = {name: f.evaluate(vals)[0] for name, f in d.heat_currents.forms}
+        else:
+            rho = np.asarray(lambdify_expr(ss.matrix, model)(vals), dtype=complex)
+            J = {name: float(np.real(lambdify_expr(e, model)(vals)))
+                 for name, e in d.heat_currents.currents}
+    return rho, J, d.spectrum
+
+
+def cmd_cache(args):
+    from . import cache
+    if args.action == "clear":
+        n = cache.clear()
+        print(f"removed {n} cached derivation(s) from {cache.cache_dir()}")
+    else:
+        inf = cache.info()
+        print(f"directory: {inf['directory']}")
+        print(f"entries: {inf['entries']} ({inf['bytes'] / 1024:.1f} KiB)")
+        print(f"version: {inf['version']}")
     return 0
 
 
@@ -312,7 +355,8 @@ def cmd_plot(args):
                              "reservoir's current)")
         sw = pl.sweep_current_vs_omega(model, vals, weak=args.weak_internal, dt=args.dt,
                                        points=args.points, omega_range=args.range,
-                                       numeric=args.numeric, timeout=args.timeout)
+                                       numeric=args.numeric, timeout=args.timeout,
+                                       use_cache=not args.no_cache)
     else:
         if args.dt is not None:
             raise CgsymError(f"--dt is the swept variable of {args.what}; give its interval "
@@ -383,6 +427,7 @@ def build_parser():
                                       "heat currents")
     _add_model_args(d)
     d.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    _add_cache_arg(d)
     d.set_defaults(func=cmd_derive)
     e = sub.add_parser("evaluate", help="evaluate the derived closed forms at a parameter point")
     _add_model_args(e, regime_choices=True)
@@ -396,6 +441,7 @@ def build_parser():
     e.add_argument("--strict", action="store_true",
                    help="a regime outside its window at the point (a warning otherwise) is an "
                         "error, exit status 2")
+    _add_cache_arg(e)
     e.set_defaults(func=cmd_evaluate)
     pp = sub.add_parser("plot", help="plot J vs the slow parameter, or gamma_mn / J vs the "
                                      "coarse-graining time (PNG or PDF)")
@@ -420,6 +466,7 @@ def build_parser():
     pp.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
                     help=f"limit of each symbolic derivation in seconds (default "
                          f"{DEFAULT_TIMEOUT:g})")
+    _add_cache_arg(pp)
     pp.set_defaults(func=cmd_plot)
     sw = sub.add_parser("sweep", help="heat currents and steady state over a parameter grid "
                                       "(CSV or Parquet)")
@@ -441,6 +488,9 @@ def build_parser():
     # a sweep may run for hours on a cluster: --timeout (the whole command) is off unless
     # given; the closed-form derivation alone keeps the default limit
     sw.set_defaults(func=cmd_sweep, timeout=None)
+    ca = sub.add_parser("cache", help="the derivation cache: where it is, how large; clear it")
+    ca.add_argument("action", choices=("info", "clear"))
+    ca.set_defaults(func=cmd_cache)
     r = sub.add_parser("reproduce", help="reproduce the paper equation by equation")
     r.add_argument("--out", default="out", help="output directory (default ./out)")
     r.add_argument("--format", choices=("text", "json"), default="text")

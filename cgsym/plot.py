@@ -140,14 +140,56 @@ def _title(model, values, skip=()):
     return f"{model.name}: {pts}"
 
 
-def _run_points(xs, f, label):
-    """[f(x) for x in xs] with a progress bar (shown if the sweep is slow)."""
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+_POINT_FUNCTION = None   # the sweep's f, inherited by forked workers (lambdas do not pickle)
+
+
+def _init_worker():
+    """A worker dies with its parent (a killed or timed-out cgsym leaves no orphan)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort off Linux
+        pass
+
+
+def _call_point(x):
+    return _POINT_FUNCTION(x)
+
+
+def _run_points(xs, f, label, parallel=False):
+    """[f(x) for x in xs] with a progress bar (shown if the sweep is slow).
+
+    ``parallel``: the points are independent (the finite-dt quadratures, pure Python
+    mpmath), so they run in forked worker processes, one per available core, in order;
+    each value is computed by the same code as in series (same digits).
+    """
+    global _POINT_FUNCTION
     bar = Progress(len(xs), label)
     out = []
+    n = min(_workers(), len(xs))
     try:
-        for i, x in enumerate(xs):
-            out.append(f(x))
-            bar.update(i + 1)
+        if parallel and n > 1 and hasattr(os, "fork"):
+            import multiprocessing as mp
+            _POINT_FUNCTION = f
+            try:
+                with mp.get_context("fork").Pool(n, initializer=_init_worker) as pool:
+                    for i, y in enumerate(pool.imap(_call_point, xs, chunksize=1)):
+                        out.append(y)
+                        bar.update(i + 1)
+            finally:
+                _POINT_FUNCTION = None
+        else:
+            for i, x in enumerate(xs):
+                out.append(f(x))
+                bar.update(i + 1)
     except BaseException:
         bar.close(ok=False)
         raise
@@ -168,8 +210,9 @@ def _check_finite_dt_rates(model, values):
             raise CgsymError(f"reservoir '{r.name}': {e}") from None
 
 
-def _closed_form_current(model, regime, weak, reservoir, timeout):
-    from .derivation import derive, time_limit
+def _closed_form_current(model, regime, weak, reservoir, timeout, use_cache=True):
+    from .cache import cached_derive
+    from .derivation import time_limit
     from .numerics import check_closed_form_domain, lambdify_expr
     msg = (f"cgsym: deriving the {regime} closed forms of model '{model.name}' (this can take "
            f"a minute; --numeric skips it) ...\n")
@@ -178,7 +221,7 @@ def _closed_form_current(model, regime, weak, reservoir, timeout):
     timer.start()
     try:
         with time_limit(timeout):
-            d = derive(model, regime, weak)
+            d = cached_derive(model, regime, weak, use_cache=use_cache)
     finally:
         timer.cancel()
     if d.heat_currents is None:
@@ -207,7 +250,7 @@ def _numeric_currents(model, values, regime, weak):
 
 def sweep_current_vs_omega(model, values: dict, *, weak: bool = False, dt: float | None = None,
                            points: int = 40, omega_range=None, numeric: bool = False,
-                           timeout: float | None = None) -> Sweep:
+                           timeout: float | None = None, use_cache: bool = True) -> Sweep:
     """J of the first reservoir against the slow parameter (secular, partial-secular, finite dt)."""
     from .diagnostics import diagnose
     slow = slow_parameter(model)
@@ -248,7 +291,7 @@ def sweep_current_vs_omega(model, values: dict, *, weak: bool = False, dt: float
             how = "numeric"
         else:
             try:
-                f = _closed_form_current(model, regime, weak, res0, timeout)
+                f = _closed_form_current(model, regime, weak, res0, timeout, use_cache)
             except RecursionError:
                 f = None
             if f is not None:
@@ -268,7 +311,8 @@ def sweep_current_vs_omega(model, values: dict, *, weak: bool = False, dt: float
         def jdt(x):
             return evaluate_coarse_grained(model, {**vals, slow: float(x)}, dt,
                                            dps=PLOT_DPS)["heat_currents"][res0]
-        ys = np.array(_run_points(list(xs), jdt, f"finite-dt J({slow})"), dtype=float)
+        ys = np.array(_run_points(list(xs), jdt, f"finite-dt J({slow})", parallel=True),
+                      dtype=float)
         sw.curves.append((f"coarse-grained, dt = {dt:g}", ys,
                           dict(color="C2", lw=1.5, marker="o", ms=3)))
         sw.vlines.append((f"{slow} = 1/dt", 1 / dt))
@@ -328,7 +372,7 @@ def sweep_gamma_vs_dt(model, values: dict, *, reservoir: str | None = None, poin
     def gam(dt):
         G = cg.gamma_matrix_dt(freqs, rate, T, float(dt), PLOT_DPS)
         return np.array([[complex(G[i, j]) for j in range(G.cols)] for i in range(G.rows)])
-    mats = _run_points(list(xs), gam, f"gamma_{res.name}(dt)")
+    mats = _run_points(list(xs), gam, f"gamma_{res.name}(dt)", parallel=True)
     entries = [(m, m) for m in range(len(freqs))]
     for cl in clusters:
         entries += [(m, n) for m in cl for n in cl if m < n]
@@ -375,7 +419,8 @@ def sweep_current_vs_dt(model, values: dict, *, points: int = 40, dt_range=None,
         rng = _default_dt_range(dg, fmax)
     xs = _geomspace(rng[0], rng[1], points)
     ys = _run_points(list(xs), lambda dt: evaluate_coarse_grained(
-        model, values, float(dt), dps=PLOT_DPS)["heat_currents"][res], f"J_{res}(dt)")
+        model, values, float(dt), dps=PLOT_DPS)["heat_currents"][res], f"J_{res}(dt)",
+        parallel=True)
     sw = Sweep("current-vs-dt", model.name, xs, "coarse-graining time dt (log scale)",
                y_label=f"heat current J_{res} (from reservoir {res} into the system)",
                title=_title(model, values))

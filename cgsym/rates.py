@@ -31,7 +31,7 @@ from sympy.printing.defaults import Printable
 from .errors import CgsymError
 from .model import Model, Reservoir
 from .operators import ImmutableMatrix
-from .spectrum import Spectrum, _sign, _slow_limit, is_zero
+from .spectrum import Spectrum, frequency_sign, is_zero, slow_limit
 from .symbols import OMEGA, n
 
 REGIMES = ("secular", "partial-secular")
@@ -140,7 +140,7 @@ def _cluster_sign(spec: Spectrum, members, w, notes) -> int:
         return c.sign
     if is_zero(w, spec.model):
         return 0
-    return _sign(w, spec.model, notes)
+    return frequency_sign(w, spec.model, notes)
 
 
 def rates(spec: Spectrum, regime: str = "partial-secular", weak_internal: bool = False,
@@ -196,7 +196,7 @@ def rates(spec: Spectrum, regime: str = "partial-secular", weak_internal: bool =
                     continue
                 w = sp.expand((wmap[m] + wmap[mm]) / 2)
                 if weak_internal:
-                    w = _slow_limit(w, model)
+                    w = slow_limit(w, model)
                 sgn = _cluster_sign(spec, (m, mm), w, notes)
                 M[i, j] = transition_rate(res, w, sgn, model)
         M = ImmutableMatrix(M)

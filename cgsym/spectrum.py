@@ -364,7 +364,9 @@ def eigenstates(model: Model) -> tuple[Eigenstate, ...]:
 # ---------------------------------------------------------------------------
 # Bohr frequencies, signs, clusters
 # ---------------------------------------------------------------------------
-def _slow_limit(expr, model: Model):
+def slow_limit(expr, model: Model):
+    """expr at the slow -> 0 limit of the model's slow parameters (substitution, or a
+    one-sided limit where substitution is undefined)."""
     slow = model.slow
     if not slow:
         return sp.sympify(expr)
@@ -376,14 +378,14 @@ def _slow_limit(expr, model: Model):
     return _clean(v)
 
 
-def _sign(expr, model: Model, notes: list) -> int:
+def frequency_sign(expr, model: Model, notes: list) -> int:
     """Sign of a (nonzero) Bohr frequency under the hierarchy."""
     expr = sp.sympify(expr)
     if expr.is_positive:
         return 1
     if expr.is_negative:
         return -1
-    lim = _slow_limit(expr, model)
+    lim = slow_limit(expr, model)
     if lim.is_positive:
         return 1
     if lim.is_negative:
@@ -461,7 +463,7 @@ def eigenoperators(model: Model, states=None) -> Spectrum:
     nonzero = [g for g in groups if g not in zero_groups]
     signed = []
     for g in nonzero:
-        s = _sign(g[0], model, notes)
+        s = frequency_sign(g[0], model, notes)
         signed.append((s, g))
     pos = sorted([g for s, g in signed if s > 0], key=lambda g: _num(g[0], ref).real)
     negs = {id(g): g for s, g in signed if s < 0}
@@ -491,7 +493,7 @@ def eigenoperators(model: Model, states=None) -> Spectrum:
 
     # slow clusters (union-find on the indices)
     idx = [m for m, _ in freq_list]
-    limits = {m: (_slow_limit(wmap[m], model) if m else sp.S.Zero) for m in idx}
+    limits = {m: (slow_limit(wmap[m], model) if m else sp.S.Zero) for m in idx}
     parent = {m: m for m in idx}
 
     def find(m):
@@ -561,3 +563,8 @@ def _verify(spec: Spectrum):
                 raise CgsymError(f"internal error: X_{-e.index} != X_{e.index}^dagger for reservoir {r.name}")
         if not all(is_zero(v, model) for v in (total - sp.Matrix(r.coupling))):
             raise CgsymError(f"internal error: sum_m X_m != X for reservoir {r.name}")
+
+
+# the former private names, used across modules before they became public (issue 13)
+_slow_limit = slow_limit
+_sign = frequency_sign

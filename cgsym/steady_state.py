@@ -20,6 +20,7 @@ Method (never a symbolic eigen-solver on the whole Liouvillian):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
@@ -29,6 +30,7 @@ from .errors import CgsymError
 from .master_equation import MasterEquation
 from .algebra import polynomial_form, tidy
 from .operators import ImmutableMatrix, unvec, vec
+from .rational_form import RationalForm
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,56 @@ class SteadyState(Printable):
     ``kernel_dimension`` is the dimension of the Liouvillian's kernel for
     generic parameters.  If it is not 1, ``matrix`` is None and ``manifold``
     holds a basis of the stationary states (each unit trace where possible).
+
+    When the steady state is unique and came out of the fraction-free solve,
+    ``form`` holds it exactly as a :class:`cgsym.rational_form.RationalForm` (the
+    real coordinates of rho over one common denominator) and ``matrix``,
+    ``manifold`` and ``coordinates`` are built from it on first use (the SymPy
+    expressions of the large closed forms are what costs time, not the solve).
     """
 
     master_equation: MasterEquation
-    matrix: ImmutableMatrix | None
     kernel_dimension: int
-    manifold: tuple[ImmutableMatrix, ...]
     blocks: tuple[tuple[int, ...], ...]  # real-coordinate blocks of the Liouvillian
-    coordinates: tuple = ()              # real coordinates of rho (see real_coordinates)
-    # exact common-denominator form (flint ring, numerators, denominator, back-substitution)
-    solution: tuple = field(default=(), compare=False, repr=False)
+    # exact common-denominator form of the unique steady state (None: see ``stored``)
+    form: RationalForm | None = field(default=None, compare=False, repr=False)
+    # without a form: (manifold matrices, coordinate values of the unique state or ())
+    stored: tuple = field(default=((), ()), repr=False)
+
+    @cached_property
+    def coordinates(self) -> tuple:
+        """Values of the real coordinates of rho (see :func:`real_coordinates`), or ()."""
+        if self.form is None:
+            return tuple(self.stored[1])
+        pos = {c: i for i, c in enumerate(real_coordinates(self.master_equation.dim))}
+        values = [sp.S.Zero] * len(pos)
+        for k, c in enumerate(self.form.labels):
+            values[pos[c]] = self.form.expression(k)
+        return tuple(values)
+
+    @cached_property
+    def matrix(self) -> ImmutableMatrix | None:
+        """rho_ss (None when the steady state is not unique)."""
+        if self.form is None:
+            return self.stored[0][0] if self.kernel_dimension == 1 else None
+        d = self.master_equation.dim
+        rho = sp.zeros(d, d)
+        for val, c in zip(self.coordinates, real_coordinates(d)):
+            if val != 0:
+                rho += val * _basis_matrix(c, d)
+        return ImmutableMatrix(rho)
+
+    @property
+    def manifold(self) -> tuple[ImmutableMatrix, ...]:
+        """A basis of the stationary states ((rho_ss,) when unique)."""
+        if self.form is None:
+            return tuple(self.stored[0])
+        return (self.matrix,)
+
+    def basis_element(self, label) -> ImmutableMatrix:
+        """The d x d Hermitian matrix E_c of a real coordinate c = ("p"|"x"|"y", a, b):
+        rho = sum_c v_c E_c."""
+        return ImmutableMatrix(_basis_matrix(label, self.master_equation.dim))
 
     @property
     def model(self):
@@ -303,17 +345,10 @@ def steady_state(me: MasterEquation) -> SteadyState:
             sol = _solve_population_block(A, comp, coords, gens)
             if sol is not None:
                 ring, nums, den = sol
-                from .flintalg import ratio
-                values = [sp.S.Zero] * len(coords)
-                for x, ci in zip(nums, comp):
-                    values[ci] = ratio(ring, x, den).xreplace(back)
-                rho = sp.zeros(d, d)
-                for val, c in zip(values, coords):
-                    if val != 0:
-                        rho += val * _basis_matrix(c, d)
+                # labelled by the real coordinates ("p", a, a), ("x", a, b), ("y", a, b)
+                form = RationalForm(ring, nums, den, back, tuple(coords[ci] for ci in comp))
                 _check_nullity(R0, comps, 1, me.model)
-                return SteadyState(me, ImmutableMatrix(rho), 1, (ImmutableMatrix(rho),), blocks,
-                                   tuple(values), (ring, tuple(nums), den, back, tuple(comp), coords))
+                return SteadyState(me, 1, blocks, form)
     return _general_steady_state(me, R0, R, back, comps, coords, blocks)
 
 
@@ -351,8 +386,7 @@ def _general_steady_state(me, R0, R, back, comps, coords, blocks) -> SteadyState
             rho = rho / tr
         mats.append(ImmutableMatrix(rho.applyfunc(_tidy)))
     if dim == 1:
-        return SteadyState(me, mats[0], 1, tuple(mats), blocks,
-                           tuple(kernel_vectors[0]))
+        return SteadyState(me, 1, blocks, stored=(tuple(mats), tuple(kernel_vectors[0])))
     if dim == 0:
         raise CgsymError("internal error: the Liouvillian has no kernel (it is not trace preserving)")
-    return SteadyState(me, None, dim, tuple(mats), blocks)
+    return SteadyState(me, dim, blocks, stored=(tuple(mats), ()))

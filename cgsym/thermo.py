@@ -9,7 +9,8 @@ sigma = -sum_p J_p / T_p >= 0.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import sympy as sp
 from sympy.printing.defaults import Printable
@@ -21,8 +22,34 @@ from .steady_state import SteadyState
 
 @dataclass(frozen=True)
 class HeatCurrents(Printable):
+    """J_p for every reservoir (model order).
+
+    With an exact steady-state form (``SteadyState.form``) each current is kept as a
+    one-value :class:`cgsym.rational_form.RationalForm` (``forms``) and its SymPy
+    expression is built on first use: ``current(p)`` builds only J_p, ``currents``
+    all of them.
+    """
+
     steady_state: SteadyState
-    currents: tuple[tuple[str, sp.Expr], ...]  # (reservoir, J_p), model order
+    # (reservoir, RationalForm) when exact forms exist, else (reservoir, J_p) in ``stored``
+    forms: tuple = field(default=(), compare=False, repr=False)
+    stored: tuple = field(default=(), repr=False)
+
+    @property
+    def reservoirs(self) -> tuple[str, ...]:
+        return tuple(p for p, _ in (self.forms or self.stored))
+
+    @cached_property
+    def currents(self) -> tuple[tuple[str, sp.Expr], ...]:
+        """((reservoir, J_p), ...) in model order, cancelled and factored."""
+        if not self.forms:
+            return tuple(self.stored)
+        return tuple((p, f.expression(0)) for p, f in self.forms)
+
+    def form(self, reservoir: str):
+        """The exact form of J_p (a RationalForm), or None without one."""
+        self.model.reservoir(reservoir)
+        return dict(self.forms).get(reservoir)
 
     @property
     def model(self):
@@ -30,6 +57,8 @@ class HeatCurrents(Printable):
 
     def current(self, reservoir: str) -> sp.Expr:
         self.model.reservoir(reservoir)
+        if self.forms and "currents" not in self.__dict__:
+            return dict(self.forms)[reservoir].expression(0)
         return dict(self.currents)[reservoir]
 
     def as_dict(self) -> dict:
@@ -88,39 +117,62 @@ def heat_currents(ss: SteadyState) -> HeatCurrents:
     >>> [p for p, _ in hc.currents], sp.expand(hc.current("h") + hc.current("c"))
     (['h', 'c'], 0)
     """
-    rho = ss.require_unique()
+    if not ss.unique:
+        ss.require_unique()   # raises: one clear line
     me = ss.master_equation
     H = sp.Matrix(me.hamiltonian)
     out = []
-    if ss.solution:
+    if ss.form is not None:
         # J_p is linear in rho: J_p = sum_k c_k v_k with c_k = Tr[H D_p[E_k]] for the
-        # real basis element E_k; sum the numerators over the common denominator in flint
-        from .algebra import polynomial_form
-        from .flintalg import ratio
-        from .steady_state import _basis_matrix
-        ring, nums, den, back, comp, coords = ss.solution
-        fwd = {v: k for k, v in back.items()}
-        from .flintalg import common_denominator
+        # real basis element E_k; summed over the common denominator in flint
+        # c_k = Tr[H D_p[E_k]] = Tr[D_p^dagger[H] E_k]: the adjoint dissipator acts on H
+        # once per reservoir instead of D_p on each of the d^2 basis elements
+        forms = []
         for r in me.model.reservoirs:
-            pairs = []
-            for x, ci in zip(nums, comp):
-                c = (H * sp.Matrix(me.dissipate(_basis_matrix(coords[ci], me.dim), r.name))).trace()
-                c = sp.sympify(c).xreplace(fwd)
-                if c.free_symbols - set(ring.gens):
-                    raise CgsymError("internal error: heat-current coefficient outside the ring")
-                cn, cd = ring.from_rational(c)
-                pairs.append((cn * x, cd))
-            terms, q_all = common_denominator(ring, pairs)
-            acc = ring.ctx.from_dict({})
-            for t in terms:
-                acc += t
-            out.append((r.name, ratio(ring, acc, den * q_all).xreplace(back)))
-        return HeatCurrents(ss, tuple(out))
+            A = _adjoint_dissipate(me, H, r.name)
+            coeffs = [_trace_with_basis_element(A, c) for c in ss.form.labels]
+            try:
+                form = ss.form.linear_combination(coeffs, r.name)
+            except (CgsymError, sp.PolynomialError):
+                # a product of radicals left a power that is not one of the ring's atoms
+                # (e.g. r**3 with r = sqrt(...)): D_p on each basis element, as printed
+                coeffs = [(H * sp.Matrix(me.dissipate(ss.basis_element(c), r.name))).trace()
+                          for c in ss.form.labels]
+                form = ss.form.linear_combination(coeffs, r.name)
+            forms.append((r.name, form))
+        return HeatCurrents(ss, forms=tuple(forms))
     for r in me.model.reservoirs:
-        D = sp.Matrix(me.dissipate(rho, r.name))
+        D = sp.Matrix(me.dissipate(ss.matrix, r.name))
         J = (H * D).trace()
         out.append((r.name, tidy(J)))
-    return HeatCurrents(ss, tuple(out))
+    return HeatCurrents(ss, stored=tuple(out))
+
+
+def _adjoint_dissipate(me, H, reservoir: str):
+    """D_p^dagger[H] = sum_mn gamma_mn (X_n^dagger H X_m - {X_n^dagger X_m, H}/2), so that
+    Tr[H D_p[rho]] = Tr[D_p^dagger[H] rho] for every rho (cyclicity of the trace)."""
+    from .operators import adjoint
+    real = me.model.adjoint_mode
+    out = sp.zeros(me.dim, me.dim)
+    for t in me.reservoir_terms(reservoir):
+        Xm = sp.Matrix(t.X_m)
+        XnH = sp.Matrix(adjoint(t.X_n, real))
+        out += t.rate * (XnH * H * Xm - (H * XnH * Xm + XnH * Xm * H) / 2)
+    return out
+
+
+def _trace_with_basis_element(A, c):
+    """Tr[A E_c] for the real-coordinate basis element E_c of rho (see
+    :func:`cgsym.steady_state.real_coordinates`): E_p = |a><a|, E_x = |a><b| + |b><a|,
+    E_y = i|a><b| - i|b><a|."""
+    kind, a, b = c
+    if kind == "p":
+        v = A[a, a]
+    elif kind == "x":
+        v = A[b, a] + A[a, b]
+    else:
+        v = sp.I * A[b, a] - sp.I * A[a, b]
+    return sp.expand(v)
 
 
 def paper_current(hc: HeatCurrents, hot: str, cold: str) -> sp.Expr:

@@ -12,8 +12,14 @@
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
+
+# the test suite never reads or writes the user's real derivation cache (issue 13): one
+# private directory per test session, inherited by the cgsym subprocesses tests start
+os.environ["CGSYM_CACHE_DIR"] = tempfile.mkdtemp(prefix="cgsym-test-cache-")
 
 import numpy as np
 import pytest

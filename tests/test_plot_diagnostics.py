@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from cgsym.cli import main
+from cgsym.errors import CgsymError
 
 ROOT = Path(__file__).resolve().parents[1]
 OHMIC = "tunnelling-qubit-ohmic"
@@ -263,3 +264,35 @@ def test_progress_bar_is_silent_for_fast_sweeps_and_erased_on_failure():
     assert "3/10" in s.getvalue() and "\n" not in s.getvalue()
     p.close(ok=False)
     assert s.getvalue().endswith("\r") and "\n" not in s.getvalue()
+
+
+def _square(x):
+    return x * x
+
+
+def _fails_at_three(x):
+    if x == 3:
+        raise CgsymError("point 3 failed")
+    return x
+
+
+def test_parallel_points_in_order_and_errors_propagate():
+    """The finite-dt sweeps run their points in worker processes (issue 13): same values,
+    same order, and a failing point is the same one-line error."""
+    from cgsym.plot import _run_points
+    xs = [0.5, 1.5, 2.5, 3.5, 4.5]
+    assert _run_points(xs, _square, "x", parallel=True) == [_square(x) for x in xs]
+    with pytest.raises(CgsymError, match="point 3 failed"):
+        _run_points([1, 2, 3, 4], _fails_at_three, "x", parallel=True)
+
+
+@pytest.mark.slow
+def test_parallel_current_vs_dt_same_digits_as_serial():
+    import cgsym
+    from cgsym.finite_dt import evaluate_coarse_grained
+    from cgsym.plot import PLOT_DPS, _run_points
+    m = cgsym.load_model(OHMIC)
+    vals = {k: float(v) for k, v in (a.split("=") for a in OHMIC_AT)}
+    f = lambda dt: evaluate_coarse_grained(m, vals, dt, dps=PLOT_DPS)["heat_currents"]  # noqa
+    xs = [0.3, 3.0, 30.0]
+    assert _run_points(xs, f, "J", parallel=True) == [f(x) for x in xs]
