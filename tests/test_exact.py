@@ -358,3 +358,23 @@ def test_cli_compare_point_and_bad_sweep(capsys):
     with pytest.raises(CgsymError, match="no parameter"):
         parse_sweep("Omegax=0.1:1:3", m)
     assert parse_sweep("Omega=0.001:0.1:3:log", m)[1] == pytest.approx([0.001, 0.01, 0.1])
+
+
+def test_heom_steady_state_solve_equals_qutips():
+    """cgsym solves QuTiP's hierarchy with another column ordering: same steady state."""
+    import qutip as qt
+    from qutip.solver.heom import BosonicBath, HEOMSolver
+    from cgsym.exact.heom import _environment, _steady_state
+    m = cgsym.load_model(DL)
+    vals = dict(omega_S=1.0, Omega=0.0432, lam=0.0123, gamma_c=2.3, T_h=0.9876, T_c=0.4321)
+    nm = nu.evaluate_model(m, vals)
+    baths = [BosonicBath.from_environment(
+        _environment(r, m, vals, nm.temperatures[r.name], 2)[0],
+        qt.Qobj(np.asarray(nm.couplings[r.name]))) for r in m.reservoirs]
+    s = HEOMSolver(qt.Qobj(np.asarray(nm.hamiltonian)), baths, max_depth=2,
+                   options={"progress_bar": False})
+    rho_q, ados_q = s.steady_state()
+    rho, ados = _steady_state(s, 4)
+    assert np.max(np.abs(rho - rho_q.full())) < 1e-12
+    for label in ados_q.filter(level=1):
+        assert np.max(np.abs(ados.extract(label).full() - ados_q.extract(label).full())) < 1e-12
