@@ -378,3 +378,21 @@ def test_heom_steady_state_solve_equals_qutips():
     assert np.max(np.abs(rho - rho_q.full())) < 1e-12
     for label in ados_q.filter(level=1):
         assert np.max(np.abs(ados.extract(label).full() - ados_q.extract(label).full())) < 1e-12
+
+
+@pytest.mark.slow
+def test_lamb_shift_closes_the_gap_to_heom_linearly_in_coupling():
+    """Issue 16's finding: for Omega << gamma the partial-secular/Redfield currents stay a
+    few per cent above HEOM as lam -> 0, while with the Lamb shift the residual is ~ lam."""
+    m = cgsym.load_model(DL)
+    dev = {}
+    for lam in (0.01, 0.005):
+        r = compare_point(m, dict(omega_S=1.0, Omega=0.0003, lam=lam, gamma_c=2.0, T_h=1.0,
+                                  T_c=0.5))
+        assert r["methods"]["heom"]["heom"]["refinement_change"] < 1e-4
+        dev[lam] = {k: v["relative_deviation"] for k, v in r["methods"].items()}
+    for k in ("partial-secular", "redfield"):
+        assert dev[0.005][k] > 0.02 and dev[0.005][k] >= dev[0.01][k]   # does not vanish
+        ratio = dev[0.01][k + "+LS"] / dev[0.005][k + "+LS"]
+        assert 1.8 < ratio < 2.2, (k, ratio)                             # ~ lam
+    assert dev[0.01]["secular"] > 1000                                   # Omega -> 0 failure

@@ -147,11 +147,14 @@ def compare_sweep(model, values: dict, name: str, xs, dt=None, heom: bool = True
     return pts
 
 
-_STYLE = {
-    "secular": dict(color="C3", ls="-"), "secular+LS": dict(color="C3", ls="--"),
-    "partial-secular": dict(color="C0", ls="-"), "partial-secular+LS": dict(color="C0", ls="--"),
-    "redfield": dict(color="C2", ls="-"), "redfield+LS": dict(color="C2", ls="--"),
-    "coarse-grained": dict(color="C4", ls=":"),
+_STYLE = {   # Redfield wide and pale under the (nearly equal) partial-secular lines
+    "secular": dict(color="C3", ls="-", lw=1.6),
+    "secular+LS": dict(color="C3", ls="--", lw=1.6),
+    "partial-secular": dict(color="C0", ls="-", lw=1.3, marker="s", ms=3),
+    "partial-secular+LS": dict(color="C0", ls="--", lw=1.3, marker="s", ms=3),
+    "redfield": dict(color="C2", ls="-", lw=4, alpha=0.45),
+    "redfield+LS": dict(color="C2", ls="--", lw=4, alpha=0.45),
+    "coarse-grained": dict(color="C4", ls=":", lw=1.6),
 }
 
 
@@ -174,7 +177,7 @@ def render_sweep(model, name: str, xs, pts, log: bool, title: str = ""):
         if m == "heom":
             ax.plot(xs, y, "ko", ms=6, label="HEOM (QuTiP)", zorder=5)
         else:
-            ax.plot(xs, y, lw=1.6, label=m, **_STYLE[m])
+            ax.plot(xs, y, label=m, **_STYLE[m])
     ax.set_yscale("log")
     ax.set_ylabel(f"|J_{res}| (heat current from reservoir {res})")
     ax.set_title(title, fontsize=9)
@@ -186,7 +189,7 @@ def render_sweep(model, name: str, xs, pts, log: bool, title: str = ""):
             if m == "heom":
                 continue
             dev = np.array([p["methods"][m]["relative_deviation"] for p in pts])
-            ax2.plot(xs, np.abs(dev), lw=1.4, label=m, **_STYLE[m])
+            ax2.plot(xs, np.abs(dev), label=m, **_STYLE[m])
         ax2.set_yscale("log")
         ax2.set_ylabel("|J - J_HEOM| / |J_HEOM|")
         ax2.grid(True, which="major", alpha=0.3)
