@@ -396,3 +396,20 @@ def test_lamb_shift_closes_the_gap_to_heom_linearly_in_coupling():
         ratio = dev[0.01][k + "+LS"] / dev[0.005][k + "+LS"]
         assert 1.8 < ratio < 2.2, (k, ratio)                             # ~ lam
     assert dev[0.01]["secular"] > 1000                                   # Omega -> 0 failure
+
+
+@pytest.mark.slow
+def test_heom_fitted_ohmic_rate_near_gibbs():
+    """A rate QuTiP cannot expand (Ohmic, exponential cutoff) is fitted (AAA); one
+    reservoir: the HEOM steady state is close to the Gibbs state, no current."""
+    from cgsym.exact.heom import heom
+    m = cgsym.load_model(OHMIC)
+    r = heom(m, OHMIC_POINT, refine=False)
+    b = r.extra["heom"]["baths"]["b"]
+    assert b["kind"] == "fit" and b["fit_rmse"] < 1e-3
+    H = np.asarray(nu.evaluate_model(m, OHMIC_POINT).hamiltonian)
+    E, V = np.linalg.eigh(H)
+    gibbs = V @ np.diag(np.exp(-E / OHMIC_POINT["T"])) @ V.conj().T
+    gibbs /= np.trace(gibbs)
+    assert np.max(np.abs(r.steady_state - gibbs)) < 5e-3      # weak coupling: O(gamma)
+    assert abs(r.heat_currents["b"]) < 1e-12

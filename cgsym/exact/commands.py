@@ -56,7 +56,7 @@ def evaluate_exact(args, model, vals) -> int:
     if regime == "heom":
         ch = extra["heom"]["refinement_change"]
         if ch is not None and ch > 1e-4:
-            print(f"cgsym: WARNING: HEOM not converged: one refinement step changes J by "
+            print(f"cgsym: WARNING: HEOM not converged: one refinement step changes J or rho by "
                   f"{ch:.2g} (relative); raise --heom-exponents / --heom-depth",
                   file=sys.stderr)
     _print_evaluation(args, model, r.steady_state, r.heat_currents, extra, diag=diag)

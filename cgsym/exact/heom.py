@@ -16,7 +16,8 @@ so the Drude-Lorentz rate ``4*lam*g*omega/(omega**2 + g**2)`` is QuTiP's
 ``DrudeLorentzEnvironment(T, lam, g)`` and ``2*l**2*G*omega/((omega**2 - w0**2)**2 +
 G**2*omega**2)`` its ``UnderDampedEnvironment(T, l, G, w0)``.  They are recognised
 structurally from the rate expression with SymPy, whatever the parameter names; any other
-rate is fitted by QuTiP (``approximate("sd", ...)``) and the fit error is reported.
+rate is fitted by QuTiP (``approximate("aaa", ...)`` on the power spectrum) and the fit
+error is reported.
 
 Heat current from reservoir p into the system, as in the rest of cgsym (energy per unit
 time): QuTiP's hierarchy couples rho_0 to the first tier as
@@ -41,8 +42,9 @@ from .redfield import MethodResult
 
 __all__ = ["require_qutip", "recognise_rate", "heom", "DEFAULTS"]
 
-#: default (Pade exponents per reservoir beyond the first, hierarchy depth) per bath kind
-DEFAULTS = {"drude-lorentz": (4, 2), "underdamped": (4, 2), "fit": (1, 2)}
+#: default (Pade/Matsubara terms per reservoir beyond the first, or the AAA fit's Nmax for a
+#: fitted rate; hierarchy depth) per bath kind
+DEFAULTS = {"drude-lorentz": (4, 2), "underdamped": (4, 2), "fit": (8, 2)}
 
 
 def require_qutip():
@@ -111,26 +113,27 @@ def _environment(res, model, values, T, nexp: int):
         env = qt.UnderDampedEnvironment(T=T, lam=par["lam"], gamma=par["gamma"], w0=par["w0"])
         approx = env.approximate("matsubara", Nk=nexp, combine=True, tag=res.name)
         return approx, {"kind": kind, "method": "matsubara", "Nk": nexp, **par}
-    from .lamb_shift import rate_mpmath
-    rate = rate_mpmath(model, res, values)
+    from .. import numerics as nu
+    rate = nu.evaluate_model(model, values).rates[res.name]
 
-    def J(w):
-        w = np.atleast_1d(np.asarray(w, dtype=float))
-        out = np.array([float(rate(x)) / 2 if x > 0 else 0.0 for x in w])
-        return out
+    def J(w):   # QuTiP's spectral density: gamma/2 for w > 0, 0 otherwise
+        w = np.asarray(w, dtype=float)
+        return np.where(w > 0, rate(np.abs(w)) / 2, 0.0)
     # the frequency range: where J has fallen to 1e-4 of its maximum
     grid = np.logspace(-4, 4, 400)
     jv = J(grid)
     if not np.all(np.isfinite(jv)) or jv.max() <= 0:
         raise CgsymError(f"reservoir '{res.name}': the rate cannot be sampled for the HEOM fit")
     wmax = float(grid[np.nonzero(jv > 1e-4 * jv.max())[0][-1]])
-    wlist = np.linspace(0, wmax, 400)
+    wlist = np.linspace(-wmax, wmax, 1201)
     env = qt.BosonicEnvironment.from_spectral_density(J, wMax=wmax, T=T)
-    approx, info = env.approximate("sd", wlist, Nk=nexp, target_rmse=1e-4, Nmax=6,
-                                   tag=res.name)
-    return approx, {"kind": "fit", "method": "spectral-density fit", "Nk": nexp,
-                    "terms": int(info["N"]), "fit_rmse": float(info["rmse"]),
-                    "wmax": wmax}
+    # AAA rational fit of the power spectrum (QuTiP): exponents come out directly, no
+    # Matsubara tail (a spectral-density fit with Matsubara terms converged to the Gibbs
+    # state only slowly at T << cutoff)
+    approx, info = env.approximate("aaa", wlist, tol=1e-10, Nmax=nexp, tag=res.name)
+    return approx, {"kind": "fit", "method": "AAA fit of the power spectrum (QuTiP)",
+                    "Nmax": nexp, "exponents": len(approx.exponents),
+                    "fit_rmse": float(info["rmse"]), "wmax": wmax}
 
 
 def _steady_state(solver, d: int):
@@ -188,6 +191,17 @@ def _solve(model, values, nexp: int, depth: int):
     return rho, J, info, sum(len(b.exponents) for b in baths), len(solver.ados.labels)
 
 
+def _current_floor(model, values) -> float:
+    """A current below which J is zero to rounding: 1e-9 ||H_S|| max_p gamma_p(omega_max)
+    (e.g. one reservoir, or equal temperatures, where every J_p vanishes)."""
+    from .. import numerics as nu
+    nm = nu.evaluate_model(model, values)
+    E = np.linalg.eigvalsh(np.asarray(nm.hamiltonian))
+    wmax = max(float(E[-1] - E[0]), 1e-300)
+    g = max(float(nm.rates[r.name](np.array([wmax]))[0]) for r in model.reservoirs)
+    return 1e-9 * max(abs(E)) * g
+
+
 def heom(model, values: dict, exponents: int | None = None, depth: int | None = None,
          refine: bool = True) -> MethodResult:
     """Steady state and heat currents from HEOM, with one refinement step.
@@ -195,7 +209,9 @@ def heom(model, values: dict, exponents: int | None = None, depth: int | None = 
     ``exponents`` (Pade/Matsubara terms Nk per reservoir, beyond the first) and ``depth``
     default to :data:`DEFAULTS` for the recognised bath kind.  The refinement step solves
     again with one more exponent per reservoir and, separately, one more tier, and reports
-    the larger of the two relative changes max_p |J_p' - J_p| / max_p |J_p| as
+    the larger of the two relative changes max_p |J_p' - J_p| / max_p |J_p| (with a floor
+    for currents that vanish, see :func:`_current_floor`) and of the steady state's largest
+    entry change max |rho' - rho| as
     ``refinement_change`` (each under ``refinement``).  The result returned is the default
     (unrefined) one.
     """
@@ -210,12 +226,16 @@ def heom(model, values: dict, exponents: int | None = None, depth: int | None = 
     out = {"exponents": nk0, "depth": d0, "baths": info, "ados": nados,
            "exponents_total": nexps, "refinement_change": None}
     if refine:
-        scale = max(abs(v) for v in J.values()) or 1.0
+        scale = max(max(abs(v) for v in J.values()), _current_floor(model, values))
         steps = {}
         for what, (nk, dd) in (("exponents", (nk0 + 1, d0)), ("depth", (nk0, d0 + 1))):
-            _, J2, _, _, n2 = _solve(model, values, nk, dd)
+            rho2, J2, _, _, n2 = _solve(model, values, nk, dd)
             steps[what] = {"exponents": nk, "depth": dd, "ados": n2,
-                           "change": max(abs(J2[p] - J[p]) for p in J) / scale}
+                           "change": max(abs(J2[p] - J[p]) for p in J) / scale,
+                           "steady_state_change": float(np.max(np.abs(rho2 - rho)))}
         out["refinement"] = steps
-        out["refinement_change"] = max(v["change"] for v in steps.values())
+        # a refinement that moves the state but not the currents (e.g. one reservoir, where
+        # every J_p vanishes) is not converged either
+        out["refinement_change"] = max(max(v["change"], v["steady_state_change"])
+                                       for v in steps.values())
     return MethodResult("heom", rho, J, {"heom": out})
