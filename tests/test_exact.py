@@ -413,3 +413,17 @@ def test_heom_fitted_ohmic_rate_near_gibbs():
     gibbs /= np.trace(gibbs)
     assert np.max(np.abs(r.steady_state - gibbs)) < 5e-3      # weak coupling: O(gamma)
     assert abs(r.heat_currents["b"]) < 1e-12
+
+
+def test_lamb_shift_text_view_is_equal_and_abbreviated():
+    m = cgsym.load_model(DL)
+    L = ls.lamb_shift(cgsym.eigenoperators(m), "secular", weak_internal=True)
+    f, view = L.function("h"), dict(L.views)["h"]
+    assert not view.has(sp.exp) and view != f
+    pt = {p.symbol: sp.Float(DL_POINT[p.name], 30) for p in m.parameters}
+    for w in (0.61, -1.7):
+        a = complex(sp.N(f.xreplace(pt).xreplace({ls.W: w}), 30))
+        b = complex(sp.N(view.xreplace(pt).xreplace({ls.W: w}), 30))
+        assert abs(a - b) <= 1e-25 * abs(a)
+    text = L.text()
+    assert "Delta_h(omega_S)" in text and "Delta_h(-omega_S)" in text
