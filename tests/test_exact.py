@@ -420,8 +420,8 @@ def test_lamb_shift_text_view_is_equal_and_abbreviated():
     L = ls.lamb_shift(cgsym.eigenoperators(m), "secular", weak_internal=True)
     f, view = L.function("h"), dict(L.views)["h"]
     assert not view.has(sp.exp) and view != f
-    pt = {p.symbol: sp.Float(DL_POINT[p.name], 30) for p in m.parameters}
-    for w in (0.61, -1.7):
+    pt = {p.symbol: sp.Rational(str(DL_POINT[p.name])) for p in m.parameters}
+    for w in (sp.Rational(61, 100), sp.Rational(-17, 10)):
         a = sp.N(f.xreplace(pt).xreplace({ls.W: w}), 30)
         b = sp.N(view.xreplace(pt).xreplace({ls.W: w}), 30)
         assert abs(sp.N(a - b, 30)) <= 1e-25 * abs(a)
