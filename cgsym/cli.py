@@ -108,11 +108,11 @@ def cmd_evaluate(args):
     from .model import load_model
     model = load_model(args.model)
     vals = _parse_at(args.at, model)
-    if args.regime == "coarse-grained":
-        return _evaluate_coarse_grained(args, model, vals)
     if args.regime in ("redfield", "heom") or getattr(args, "lamb_shift", False):
         from .exact.commands import evaluate_exact   # Lamb shift, Redfield, HEOM
         return evaluate_exact(args, model, vals)
+    if args.regime == "coarse-grained":
+        return _evaluate_coarse_grained(args, model, vals)
     from .rates import check_regime
     check_regime(args.regime)
     if args.dt is not None:

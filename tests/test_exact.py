@@ -427,3 +427,21 @@ def test_lamb_shift_text_view_is_equal_and_abbreviated():
         assert abs(sp.N(a - b, 30)) <= 1e-25 * abs(a)
     text = L.text()
     assert "Delta_h(omega_S)" in text and "Delta_h(-omega_S)" in text
+
+
+@pytest.mark.slow
+def test_coarse_grained_with_its_energy_shift():
+    from cgsym.exact.redfield import coarse_grained
+    m = cgsym.load_model("tunnelling-qubit-ohmic")
+    vals = dict(omega_S=1.0, Omega=0.01, gamma=0.01, T_l=1.0, T_r=0.5, omega_c=10.0)
+    a = coarse_grained(m, vals, 5.0).heat_currents
+    b = coarse_grained(m, vals, 5.0, lamb_shift=True).heat_currents
+    assert abs(sum(b.values())) <= 1e-12 * abs(b["l"])
+    assert b["l"] > 0 and abs(b["l"] - a["l"]) < 0.01 * a["l"]
+
+
+def test_heom_hierarchy_size_is_bounded():
+    from cgsym.exact.heom import heom
+    m = cgsym.load_model(DL)
+    with pytest.raises(CgsymError, match="auxiliary density operators.*--heom-depth"):
+        heom(m, DL_POINT, exponents=6, depth=6, refine=False)

@@ -27,6 +27,8 @@ def evaluate_exact(args, model, vals) -> int:
     from ..cli import _diagnostics, _print_evaluation
     from .compare import method_result
     regime = args.regime
+    if regime == "coarse-grained":
+        return _evaluate_coarse_grained_with_shift(args, model, vals)
     if regime not in ("secular", "partial-secular") + EXACT_REGIMES:
         from ..rates import check_regime
         check_regime(regime)
@@ -55,11 +57,33 @@ def evaluate_exact(args, model, vals) -> int:
                   f"{pos['steady_state_min_eigenvalue']:.3g})", file=sys.stderr)
     if regime == "heom":
         ch = extra["heom"]["refinement_change"]
+        if not extra["heom"].get("refinement_complete", True):
+            skipped = [v["skipped"] for v in extra["heom"]["refinement"].values()
+                       if "skipped" in v]
+            print(f"cgsym: WARNING: HEOM refinement step skipped: {skipped[0]}",
+                  file=sys.stderr)
         if ch is not None and ch > 1e-4:
             print(f"cgsym: WARNING: HEOM not converged: one refinement step changes J or rho by "
                   f"{ch:.2g} (relative); raise --heom-exponents / --heom-depth",
                   file=sys.stderr)
     _print_evaluation(args, model, r.steady_state, r.heat_currents, extra, diag=diag)
+    return 0
+
+
+def _evaluate_coarse_grained_with_shift(args, model, vals) -> int:
+    """``evaluate --regime coarse-grained --dt DT --lamb-shift``: with Delta H(Delta t)."""
+    from ..cli import _diagnostics, _print_evaluation
+    from .redfield import coarse_grained
+    if args.dt is None:
+        raise CgsymError("--regime coarse-grained needs --dt VALUE (the coarse-graining time)")
+    if not math.isfinite(args.dt) or args.dt <= 0:
+        raise CgsymError(f"--dt must be a positive, finite coarse-graining time, got {args.dt:g}")
+    if args.weak_internal:
+        raise CgsymError("--weak-internal does not apply to --regime coarse-grained")
+    r = coarse_grained(model, vals, args.dt, lamb_shift=True)
+    diag = _diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
+    _print_evaluation(args, model, r.steady_state, r.heat_currents,
+                      {"method": r.method, "dt": args.dt}, diag=diag)
     return 0
 
 

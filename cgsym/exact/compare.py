@@ -2,7 +2,8 @@
 
 Methods (numeric, at each point): ``secular``, ``partial-secular`` and ``redfield``, each
 without and with the Lamb shift (``+LS``); ``coarse-grained`` at a finite Delta t
-(:mod:`cgsym.finite_dt`) when ``dt`` is given; and ``heom`` (QuTiP).  For each method: the
+(:mod:`cgsym.finite_dt`), without and with its energy shift Delta H(Delta t), when ``dt``
+is given; and ``heom`` (QuTiP).  For each method: the
 heat currents J_p, sum_p J_p (0 up to rounding), the relative deviation
 (J_p - J_p^HEOM)/|J_p^HEOM| of the first reservoir's current, and the time-scale verdict of
 :mod:`cgsym.diagnostics` (``inside`` / ``marginal`` / ``outside`` its window).
@@ -36,10 +37,8 @@ def method_result(model, values, method: str, weak_internal: bool = False, dt=No
         from .heom import heom
         return heom(model, values, **(heom_options or {}))
     if base == "coarse-grained":
-        from ..finite_dt import evaluate_coarse_grained
-        r = evaluate_coarse_grained(model, values, dt)
-        return MethodResult("coarse-grained", np.asarray(r["steady_state"]),
-                            dict(r["heat_currents"]), {"dt": dt})
+        from .redfield import coarse_grained
+        return coarse_grained(model, values, dt, ls)
     raise CgsymError(f"unknown method '{method}'")
 
 
@@ -69,7 +68,7 @@ def _verdict(model, values, regime, dt=None):
 def compare_point(model, values: dict, dt=None, heom: bool = True, heom_options=None,
                   weak_internal: bool = False) -> dict:
     """Every method at one point: {"methods": {name: {...}}, "reference": "heom"|None}."""
-    names = list(METHODS) + (["coarse-grained"] if dt is not None else [])
+    names = list(METHODS) + (["coarse-grained", "coarse-grained+LS"] if dt is not None else [])
     if heom:
         names.append("heom")
     first = model.reservoirs[0].name
@@ -78,7 +77,7 @@ def compare_point(model, values: dict, dt=None, heom: bool = True, heom_options=
         try:
             r = method_result(model, values, name, weak_internal, dt, heom_options)
         except CgsymError as e:
-            if name != "coarse-grained":
+            if not name.startswith("coarse-grained"):
                 raise
             out[name] = {"error": str(e)}   # e.g. a rate the finite-dt integrals refuse
             continue
@@ -154,7 +153,8 @@ _STYLE = {   # Redfield wide and pale under the (nearly equal) partial-secular l
     "partial-secular+LS": dict(color="C0", ls="--", lw=1.3, marker="s", ms=3),
     "redfield": dict(color="C2", ls="-", lw=4, alpha=0.45),
     "redfield+LS": dict(color="C2", ls="--", lw=4, alpha=0.45),
-    "coarse-grained": dict(color="C4", ls=":", lw=1.6),
+    "coarse-grained": dict(color="C4", ls="-", lw=1.6, marker="^", ms=4),
+    "coarse-grained+LS": dict(color="C4", ls="--", lw=1.6, marker="^", ms=4),
 }
 
 

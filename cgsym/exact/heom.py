@@ -44,7 +44,15 @@ __all__ = ["require_qutip", "recognise_rate", "heom", "DEFAULTS"]
 
 #: default (Pade/Matsubara terms per reservoir beyond the first, or the AAA fit's Nmax for a
 #: fitted rate; hierarchy depth) per bath kind
-DEFAULTS = {"drude-lorentz": (4, 2), "underdamped": (4, 2), "fit": (8, 2)}
+DEFAULTS = {"drude-lorentz": (4, 2), "underdamped": (4, 2), "fit": (6, 2)}
+
+#: largest hierarchy solved (auxiliary density operators); 2000 ADOs of a two-qubit model
+#: are a 32000 x 32000 sparse system
+MAX_ADOS = 2000
+
+
+class HierarchyTooLarge(CgsymError):
+    pass
 
 
 def require_qutip():
@@ -179,6 +187,13 @@ def _solve(model, values, nexp: int, depth: int):
         baths.append(BosonicBath.from_environment(env, qt.Qobj(Q)))
         info[res.name] = desc
         qs[res.name] = Q
+    K = sum(len(b.exponents) for b in baths)
+    n_ados = math.comb(K + depth, depth)
+    if n_ados > MAX_ADOS:
+        raise HierarchyTooLarge(
+            f"the HEOM hierarchy would have {n_ados} auxiliary density operators ({K} "
+            f"exponents, depth {depth}), more than {MAX_ADOS}: lower --heom-exponents or "
+            f"--heom-depth")
     solver = HEOMSolver(qt.Qobj(H), baths, max_depth=depth, options={"progress_bar": False})
     rho, ados = _steady_state(solver, model.dim)
     J = {}
@@ -229,13 +244,19 @@ def heom(model, values: dict, exponents: int | None = None, depth: int | None = 
         scale = max(max(abs(v) for v in J.values()), _current_floor(model, values))
         steps = {}
         for what, (nk, dd) in (("exponents", (nk0 + 1, d0)), ("depth", (nk0, d0 + 1))):
-            rho2, J2, _, _, n2 = _solve(model, values, nk, dd)
+            try:
+                rho2, J2, _, _, n2 = _solve(model, values, nk, dd)
+            except HierarchyTooLarge as e:
+                steps[what] = {"exponents": nk, "depth": dd, "skipped": str(e)}
+                continue
             steps[what] = {"exponents": nk, "depth": dd, "ados": n2,
                            "change": max(abs(J2[p] - J[p]) for p in J) / scale,
                            "steady_state_change": float(np.max(np.abs(rho2 - rho)))}
         out["refinement"] = steps
         # a refinement that moves the state but not the currents (e.g. one reservoir, where
         # every J_p vanishes) is not converged either
-        out["refinement_change"] = max(max(v["change"], v["steady_state_change"])
-                                       for v in steps.values())
+        done = [max(v["change"], v["steady_state_change"]) for v in steps.values()
+                if "skipped" not in v]
+        out["refinement_change"] = max(done) if done else None
+        out["refinement_complete"] = len(done) == len(steps)
     return MethodResult("heom", rho, J, {"heom": out})

@@ -131,3 +131,36 @@ def markovian(model, values, regime: str, weak_internal: bool = False,
         return MethodResult(regime, np.asarray(nr.steady_state), dict(nr.heat_currents), extra)
     rho, J = _solve(H, gens, model)
     return MethodResult(regime + ("+LS" if lamb_shift else ""), rho, J, extra)
+
+
+def coarse_grained(model, values, dt: float, lamb_shift: bool = False,
+                   dps: int = 15) -> MethodResult:
+    """The coarse-grained equation at a finite Delta t (Eq. 45), optionally with its own
+    energy shift Delta H(Delta t) of Eq. (30) (:func:`cgsym.coarse_graining.lamb_shift_dt`,
+    the same pair structure as gamma(Delta t): every pair, weighted by the finite-Delta t
+    kernel).  Without the shift this is :func:`cgsym.finite_dt.evaluate_coarse_grained`."""
+    from .. import coarse_graining as cg
+    from ..finite_dt import _rate_callable, evaluate_coarse_grained
+    if not lamb_shift:
+        r = evaluate_coarse_grained(model, values, dt, dps)
+        return MethodResult("coarse-grained", np.asarray(r["steady_state"]),
+                            dict(r["heat_currents"]), {"dt": dt})
+    nm = nu.evaluate_model(model, values)
+    H = np.asarray(nm.hamiltonian)
+    eig = np.linalg.eigh(H)
+    gens = {}
+    for res in model.reservoirs:
+        w, ops, _ = nu.eigenoperators(H, np.asarray(nm.couplings[res.name]), eig=eig)
+        rate = _rate_callable(model, res, values)
+        T = nm.temperatures[res.name]
+        cg.check_spectral_function(rate, T)
+        freqs = [float(x) for x in w]
+        G = cg.gamma_matrix_dt(freqs, rate, T, dt, dps)
+        S = cg.lamb_shift_dt(freqs, rate, T, dt, dps)
+        Gn = np.array([[complex(G[i, j]) for j in range(G.cols)] for i in range(G.rows)])
+        dH = sum(complex(S[m, k]) * (ops[k].conj().T @ ops[m])
+                 for m in range(len(ops)) for k in range(len(ops)))
+        dH = (dH + dH.conj().T) / 2
+        gens[res.name] = nu.dissipator_superoperator(list(ops), Gn) + _commutator_super(dH)
+    rho, J = _solve(H, gens, model)
+    return MethodResult("coarse-grained+LS", rho, J, {"dt": dt})
