@@ -9,20 +9,10 @@
 Imports the core (``cgsym.numerics``, ``cgsym.spectrum``, ...); the core never imports it.
 QuTiP is imported only when HEOM is asked for.
 """
-from .lamb_shift import LambShift, lamb_shift, lamb_shift_function, one_sided_spectrum
-from .redfield import MethodResult, markovian, redfield
+# (the submodules lamb_shift and redfield keep their names: their main functions are
+# reached as cgsym.exact.lamb_shift.lamb_shift and cgsym.exact.redfield.redfield)
+from .lamb_shift import LambShift, lamb_shift_function, one_sided_spectrum
+from .redfield import MethodResult, markovian
 
-__all__ = ["LambShift", "lamb_shift", "lamb_shift_function", "one_sided_spectrum",
-           "MethodResult", "markovian", "redfield", "heom", "compare_point"]
-
-
-def heom(model, values, **kwargs):
-    """See :func:`cgsym.exact.heom.heom` (imports QuTiP)."""
-    from .heom import heom as _heom
-    return _heom(model, values, **kwargs)
-
-
-def compare_point(model, values, **kwargs):
-    """See :func:`cgsym.exact.compare.compare_point`."""
-    from .compare import compare_point as _cp
-    return _cp(model, values, **kwargs)
+__all__ = ["LambShift", "lamb_shift_function", "one_sided_spectrum", "MethodResult",
+           "markovian"]
