@@ -445,3 +445,15 @@ def test_heom_hierarchy_size_is_bounded():
     m = cgsym.load_model(DL)
     with pytest.raises(CgsymError, match="auxiliary density operators.*--heom-depth"):
         heom(m, DL_POINT, exponents=6, depth=6, refine=False)
+
+
+def test_flat_rate_has_no_heom_reference_and_compare_reports_it():
+    from cgsym.exact.heom import heom
+    m = cgsym.load_model("two-qubits-two-baths")
+    vals = dict(omega_S=1.0, Omega=0.03, gamma_h=0.01, gamma_c=0.01, T_h=1.0, T_c=0.5)
+    with pytest.raises(CgsymError, match="no HEOM reference"):
+        heom(m, vals)
+    r = compare_point(m, vals)
+    assert r["reference"] is None
+    assert "Lamb shift diverges" in r["methods"]["redfield+LS"]["error"]
+    assert r["methods"]["redfield"]["heat_currents"]["h"] > 0

@@ -231,6 +231,14 @@ def heom(model, values: dict, exponents: int | None = None, depth: int | None = 
     (unrefined) one.
     """
     require_qutip()
+    from .lamb_shift import divergence_reasons
+    for r in model.reservoirs:
+        why = divergence_reasons(r)
+        if why:   # infinite bandwidth or reorganisation energy: no exponential expansion
+            raise CgsymError(
+                f"reservoir '{r.name}': no HEOM reference for the rate gamma(omega) = "
+                f"{sp.sstr(r.rate)} ({'; '.join(why)}); HEOM needs a bath with a cutoff whose "
+                f"rate vanishes as omega -> 0 (e.g. Drude-Lorentz)")
     kinds = [recognise_rate(r, model, values)[0] or "fit" for r in model.reservoirs]
     nk0 = exponents if exponents is not None else max(DEFAULTS[k][0] for k in kinds)
     d0 = depth if depth is not None else max(DEFAULTS[k][1] for k in kinds)

@@ -71,6 +71,18 @@ def _flip_i(e):
 @lru_cache(maxsize=64)
 def check_lamb_shift(res: Reservoir) -> None:
     """Raise a one-line CgsymError when Delta_p(omega) diverges for this rate function."""
+    why = divergence_reasons(res)
+    if why:
+        raise CgsymError(
+            f"reservoir '{res.name}': the Lamb shift diverges for the rate gamma(omega) = "
+            f"{sp.sstr(res.rate)}: its principal-value integral -(1/2pi) P int S(nu)/(nu + omega) dnu "
+            f"has no finite value ({'; '.join(why)}); a Lamb shift needs a rate that vanishes "
+            f"as omega -> 0 and decays as omega -> oo (e.g. Drude-Lorentz)")
+
+
+@lru_cache(maxsize=64)
+def divergence_reasons(res: Reservoir) -> tuple:
+    """Why the principal-value integral of Delta_p diverges (empty when it converges)."""
     g = res.rate
     at0 = sp.limit(g, OMEGA, 0, "+") if g.has(OMEGA) else g
     atoo = sp.limit(g, OMEGA, sp.oo) if g.has(OMEGA) else g
@@ -81,12 +93,7 @@ def check_lamb_shift(res: Reservoir) -> None:
     if not (atoo.is_zero):
         why.append(f"gamma(omega) -> {sp.sstr(atoo)} as omega -> oo, so the integral "
                    f"diverges logarithmically at large |nu|")
-    if why:
-        raise CgsymError(
-            f"reservoir '{res.name}': the Lamb shift diverges for the rate gamma(omega) = "
-            f"{sp.sstr(g)}: its principal-value integral -(1/2pi) P int S(nu)/(nu + omega) dnu "
-            f"has no finite value ({'; '.join(why)}); a Lamb shift needs a rate that vanishes "
-            f"as omega -> 0 and decays as omega -> oo (e.g. Drude-Lorentz)")
+    return tuple(why)
 
 
 @lru_cache(maxsize=64)
