@@ -457,3 +457,16 @@ def test_flat_rate_has_no_heom_reference_and_compare_reports_it():
     assert r["reference"] is None
     assert "Lamb shift diverges" in r["methods"]["redfield+LS"]["error"]
     assert r["methods"]["redfield"]["heat_currents"]["h"] > 0
+
+
+def test_verdicts_at_the_issue_point():
+    m = cgsym.load_model(DL)
+    vals = dict(omega_S=1.0, Omega=0.0003, lam=0.01, gamma_c=2.0, T_h=1.0, T_c=0.5)
+    r = compare_point(m, vals, heom=False)["methods"]
+    assert r["secular"]["verdict"]["status"] == "outside"        # Omega << rates
+    assert r["partial-secular"]["verdict"]["status"] == "inside"
+    assert r["redfield"]["verdict"]["status"] == "inside"        # tau_c = 1/min(gamma_c, 2 pi T)
+    from cgsym.exact.lamb_shift import correlation_time_from_poles
+    assert correlation_time_from_poles(m, m.reservoir("c"), vals) == pytest.approx(0.5)
+    assert correlation_time_from_poles(m, m.reservoir("h"), dict(vals, T_h=0.2)) == \
+        pytest.approx(1 / (2 * np.pi * 0.2))

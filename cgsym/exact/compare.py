@@ -50,9 +50,14 @@ def _verdict(model, values, regime, dt=None):
         if regime == "redfield":
             # Born-Markov: tau_c << tau_S (no secular condition); use the ladder's entries
             dg = diagnose(model, values, "secular")
-            if dg.tau_c is None:
+            tau_c = dg.tau_c
+            if tau_c is None:   # e.g. Drude-Lorentz: from the poles of the bath spectrum
+                from .lamb_shift import correlation_time_from_poles
+                taus = [correlation_time_from_poles(model, r, values) for r in model.reservoirs]
+                tau_c = max(taus) if all(t is not None for t in taus) else None
+            if tau_c is None:
                 return {"status": "unknown", "failed": []}
-            ratio = dg.tau_S / dg.tau_c
+            ratio = dg.tau_S / tau_c
             st = "inside" if ratio >= dg.margin else "marginal" if ratio >= 1 else "outside"
             return {"status": st, "failed": [] if st == "inside" else
                     [f"tau_c << tau_S (ratio {ratio:.3g})"]}

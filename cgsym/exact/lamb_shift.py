@@ -408,3 +408,22 @@ def lamb_shift_numeric(nr, regime: str | None = None, weak_internal: bool | None
                     H += delta(arg) * (ops[k].conj().T @ ops[m])
         out[p] = (H + H.conj().T) / 2
     return out
+
+
+def correlation_time_from_poles(model: Model, res: Reservoir, values: dict) -> float | None:
+    """tau_c = 1/min |Im nu_j| over the lower-half-plane poles of S(nu) (the rate's poles and
+    the first Matsubara pole 2 pi T): the slowest exponential decay of G(tau).  None when the
+    rate is not an odd rational function of omega (use :mod:`cgsym.diagnostics` there)."""
+    g = sp.sympify(res.rate)
+    if not g.has(OMEGA):
+        return None
+    godd = g.xreplace({OMEGA: _NU})
+    if not godd.is_rational_function(_NU) or sp.cancel(godd.xreplace({_NU: -_NU}) + godd) != 0:
+        return None
+    pt = {p.symbol: sp.Float(values[p.name], 20) for p in model.parameters}
+    den = sp.fraction(sp.cancel(sp.together(godd)))[1].xreplace(pt)
+    roots = sp.Poly(den, _NU).nroots()
+    rates = [abs(float(sp.im(r))) for r in roots if float(sp.im(r)) < 0]
+    T = float(sp.sympify(res.temperature).xreplace(pt))
+    rates.append(2 * float(sp.pi) * T)
+    return 1 / min(rates)
