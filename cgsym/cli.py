@@ -125,10 +125,16 @@ def cmd_derive(args):
     from .cache import cached_derive
     from .derivation import time_limit
     from .rates import check_regime
+    if args.regime in ("redfield", "heom"):   # cgsym.exact: numeric at a point only
+        raise CgsymError(f"--regime {args.regime} is evaluated numerically at a point: use "
+                         f"cgsym evaluate ... --regime {args.regime} --at ... or cgsym compare")
     check_regime(args.regime)
     with time_limit(args.timeout):
         d = cached_derive(args.model, args.regime, args.weak_internal,
                           use_cache=not args.no_cache)
+    if getattr(args, "lamb_shift", False):
+        from .exact.commands import derive_with_lamb_shift
+        return derive_with_lamb_shift(args, d)
     if args.format == "json":
         print(json.dumps(d.to_json(), indent=1, sort_keys=False))
     elif args.format == "latex":
@@ -143,6 +149,9 @@ def cmd_evaluate(args):
     from .model import load_model
     model = load_model(args.model)
     vals = _parse_at(args.at, model)
+    if args.regime in ("redfield", "heom") or getattr(args, "lamb_shift", False):
+        from .exact.commands import evaluate_exact   # Lamb shift, Redfield, HEOM
+        return evaluate_exact(args, model, vals)
     if args.regime == "coarse-grained":
         return _evaluate_coarse_grained(args, model, vals)
     from .rates import check_regime
@@ -382,6 +391,11 @@ def cmd_plot(args):
     return 0
 
 
+def cmd_compare(args):
+    from .exact.commands import compare
+    return compare(args)
+
+
 def cmd_reproduce(args):
     from .reproduce import main as reproduce_main
     return reproduce_main(args)
@@ -428,6 +442,8 @@ def build_parser():
     _add_model_args(d)
     d.add_argument("--format", choices=("text", "latex", "json"), default="text")
     _add_cache_arg(d)
+    d.add_argument("--lamb-shift", action="store_true",
+                   help="also derive the Lamb shift H_LS of the regime (paper Eq. 30)")
     d.set_defaults(func=cmd_derive)
     e = sub.add_parser("evaluate", help="evaluate the derived closed forms at a parameter point")
     _add_model_args(e, regime_choices=True)
@@ -442,7 +458,32 @@ def build_parser():
                    help="a regime outside its window at the point (a warning otherwise) is an "
                         "error, exit status 2")
     _add_cache_arg(e)
+    e.add_argument("--lamb-shift", action="store_true",
+                   help="keep the Lamb shift H_LS (numeric; regimes secular, partial-secular, "
+                        "redfield)")
+    e.add_argument("--heom-exponents", type=int, default=None,
+                   help="--regime heom: exponents per reservoir (default: converged choice)")
+    e.add_argument("--heom-depth", type=int, default=None,
+                   help="--regime heom: hierarchy depth (default: converged choice)")
     e.set_defaults(func=cmd_evaluate)
+    cm = sub.add_parser("compare", help="heat currents of every master equation (secular, "
+                        "partial-secular, Redfield, each +- Lamb shift, finite dt) against HEOM")
+    cm.add_argument("model", help="shipped model name or path to a model file (.toml)")
+    cm.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[],
+                    help="the parameter point (the swept parameter may be left out)")
+    cm.add_argument("--sweep", default=None, metavar="NAME=START:STOP:COUNT[:log]",
+                    help="sweep one parameter")
+    cm.add_argument("--dt", type=float, default=None,
+                    help="also the coarse-grained equation at this coarse-graining time")
+    cm.add_argument("--out", default=None, help="figure of the sweep (.png or .pdf)")
+    cm.add_argument("--format", choices=("text", "json"), default="text")
+    cm.add_argument("--no-heom", action="store_true", help="skip the HEOM reference")
+    cm.add_argument("--heom-exponents", type=int, default=None)
+    cm.add_argument("--heom-depth", type=int, default=None)
+    cm.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cm.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
+                    help=f"stop cleanly after this many seconds (default {DEFAULT_TIMEOUT:g})")
+    cm.set_defaults(func=cmd_compare)
     pp = sub.add_parser("plot", help="plot J vs the slow parameter, or gamma_mn / J vs the "
                                      "coarse-graining time (PNG or PDF)")
     pp.add_argument("model", help="shipped model name or path to a model file (.toml)")

@@ -54,7 +54,7 @@ def sym(model, name):
 def test_shipped_models():
     assert set(shipped_models()) == {"two-qubits-one-bath", "two-qubits-two-baths",
                                      "tunnelling-qubit", "v-type-three-level", "detuned-qubits",
-                                     "tunnelling-qubit-ohmic"}
+                                     "tunnelling-qubit-ohmic", "two-qubits-drude-lorentz"}
     for name in shipped_models():
         m = cgsym.load_model(name)
         assert m.name == name and m.description

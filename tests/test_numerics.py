@@ -51,6 +51,8 @@ VALUES = {
                            gamma_c=0.0217, T_h=0.9876, T_c=0.4321),
     "tunnelling-qubit-ohmic": dict(omega_S=1.1341, Omega=0.0432, gamma=0.0123, omega_c=5.3,
                                    T_l=0.9876, T_r=0.4321),
+    "two-qubits-drude-lorentz": dict(omega_S=1.1341, Omega=0.0432, lam=0.0123, gamma_c=2.3,
+                                     T_h=0.9876, T_c=0.4321),
 }
 MODELS = tuple(VALUES)
 REGIMES = ("secular", "partial-secular")
