@@ -86,15 +86,19 @@ def cmd_derive(args):
     from .derivation import derive, time_limit
     from .rates import check_regime
     check_regime(args.regime)
+    from .latex import parse_only
+    only = parse_only(args.only)
     with time_limit(args.timeout):
         d = derive(args.model, args.regime, args.weak_internal)
     if args.format == "json":
-        print(json.dumps(d.to_json(), indent=1, sort_keys=False))
+        print(json.dumps(d.to_json(None if args.only is None else only), indent=1,
+                         sort_keys=False))
     elif args.format == "latex":
         from .latex import derivation_latex
-        sys.stdout.write(derivation_latex(d))
+        sys.stdout.write(derivation_latex(d, only))
     else:
-        print(str(d))
+        from .latex import derivation_text
+        print(derivation_text(d, only))
     return 0
 
 
@@ -268,6 +272,9 @@ def build_parser():
                                       "heat currents")
     _add_model_args(d)
     d.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    d.add_argument("--only", default=None, metavar="PART[,PART...]",
+                   help="print only these parts: spectrum, gamma, master-equation, lindblad, "
+                        "steady-state, heat-currents (comma-separated)")
     d.set_defaults(func=cmd_derive)
     e = sub.add_parser("evaluate", help="evaluate the derived closed forms at a parameter point")
     _add_model_args(e, regime_choices=True)

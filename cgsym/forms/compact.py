@@ -1,0 +1,519 @@
+"""Compact, paper-style forms of derived results: a search over candidate rewrites.
+
+The measure is SymPy's ``count_ops`` of the printed form plus, once each, the
+definitions of the abbreviations it uses.  Candidates (all built for any model):
+
+* atoms: the occupations alone (n_p), or the rate combinations
+  Gamma_p(w) = gamma_p(w) (2 n_p(w) + 1), globally or factor by factor;
+* every irreducible factor (python-flint) either expanded or collected by monomials
+  of the slow parameters with each coefficient factored (the paper's collection by
+  powers of Omega);
+* one result through another: the partial-secular current as J_sec x factor
+  (Eqs. 118, 145), J_sec derived from the secular regime of the same model;
+* the steady state over one named common denominator, rho = N / D.
+
+Every form is *proved* equal to the canonical result before it is returned: the
+abbreviations are substituted back and the exact difference is cancelled to zero in
+python-flint (:func:`cgsym.flintalg.tidy_flint`).  The canonical results are not
+changed; :class:`CompactForms` only holds views of them.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.printing.defaults import Printable
+
+from ..algebra import polynomial_form
+from ..errors import CgsymError
+from ..flintalg import Ring, _fraction, tidy_flint
+from ..operators import ImmutableMatrix
+from .abbreviations import (Abbreviation, expand_abbreviations, occupation_abbreviations,
+                            rate_abbreviations, _taken, _unique)
+
+
+def ops(expr) -> int:
+    """SymPy ``count_ops``: the measure of every form."""
+    return int(sp.count_ops(expr))
+
+
+_DEF_OPS: dict = {}
+
+
+def _def_ops(a) -> int:
+    key = (a.symbol, a.definition)
+    if key not in _DEF_OPS:
+        _DEF_OPS[key] = ops(a.definition)
+    return _DEF_OPS[key]
+
+
+# ---------------------------------------------------------------------------
+# one flint ring for every quantity of a derivation
+# ---------------------------------------------------------------------------
+class _Space:
+    """A python-flint ring holding rational functions of the parameters, the occupation
+    symbols n_p and the rate symbols Gamma_p (other atoms such as exp(...) become extra
+    generators).  All candidate forms are compared here by estimated counts; SymPy
+    expressions are built only for the winners."""
+
+    def __init__(self, exprs, slow, occupations, rates):
+        self.exprs = [sp.sympify(e) for e in exprs]
+        p, back = polynomial_form(sp.Tuple(*self.exprs, *[g.definition for g in rates]))
+        self.back = back
+        self.fwd = {v: k for k, v in back.items()}
+        self.poly_exprs = list(p)[:len(self.exprs)]
+        rate_defs = list(p)[len(self.exprs):]
+        gens = set()
+        for e in list(p):
+            gens |= e.free_symbols
+        gens |= {o.symbol for o in occupations} | {g.symbol for g in rates}
+        self.gens = sorted(gens, key=sp.default_sort_key)
+        self.ring = Ring(self.gens)
+        self.index = {g: i for i, g in enumerate(self.gens)}
+        self.slow = [self.index[s] for s in slow if s in self.index]
+        self._frac = {}
+        # n_i = A_i / B_i with A_i = Gamma_i r_den - r_num, B_i = 2 r_num (r = r_num/r_den)
+        self.subst = {}
+        for g, gdef in zip(rates, rate_defs):
+            occ = next(o for o in occupations if gdef.has(o.symbol))
+            r = sp.cancel(gdef / (2 * occ.symbol + 1))
+            if r.has(occ.symbol):
+                continue
+            rn, rd = _fraction(self.ring, self.index, r)
+            G = self._gen(g.symbol)
+            self.subst[self.index[occ.symbol]] = (G * rd - rn, 2 * rn)
+
+    def _gen(self, s):
+        mon = [0] * len(self.gens)
+        mon[self.index[s]] = 1
+        return self.ring.ctx.from_dict({tuple(mon): 1})
+
+    def fraction(self, k):
+        if k not in self._frac:
+            self._frac[k] = _fraction(self.ring, self.index, self.poly_exprs[k])
+        return self._frac[k]
+
+    def fraction_of(self, expr):
+        return _fraction(self.ring, self.index, sp.sympify(expr).xreplace(self.fwd))
+
+    def to_sympy(self, p):
+        return self.ring.to_sympy(p).xreplace(self.back)
+
+    def degrees(self, p):
+        d = p.degrees()
+        return {i: int(d[i]) for i in self.subst}
+
+    def to_gamma(self, p, degs=None):
+        """(P, M) with p = P / M, every n_i replaced by A_i / B_i (M = prod B_i^deg_i)."""
+        degs = degs or self.degrees(p)
+        ctx = self.ring.ctx
+        pw = {}
+
+        def power(i, which, k):
+            key = (i, which, k)
+            if key not in pw:
+                pw[key] = self.subst[i][which] ** k
+            return pw[key]
+        out = ctx.from_dict({})
+        for mon, c in p.to_dict().items():
+            rest = list(int(x) for x in mon)
+            t = ctx.from_dict({(0,) * len(rest): int(c)})
+            for i, d in degs.items():
+                a = rest[i]
+                rest[i] = 0
+                t = t * power(i, 0, a) * power(i, 1, d - a)
+            mono = ctx.from_dict({tuple(rest): 1})
+            out += t * mono
+        M = self.ring.one()
+        for i, d in degs.items():
+            M = M * power(i, 1, d)
+        return out, M
+
+
+def _est(p) -> int:
+    """count_ops of the expanded SymPy form of flint polynomial ``p``, from its terms
+    (no SymPy expression is built for a candidate that loses)."""
+    d = p.to_dict()
+    total = max(len(d) - 1, 0)
+    for mon, c in d.items():
+        k = sum(1 for e in mon if e) + (1 if abs(int(c)) != 1 else 0)
+        total += max(k - 1, 0) + sum(1 for e in mon if e > 1)
+    return total
+
+
+class _Form:
+    """A candidate form: estimated count, the generators it uses, a builder."""
+
+    __slots__ = ("est", "gens", "build", "poly")
+
+    def __init__(self, est, gens, build, poly=None):
+        self.est, self.gens, self.build, self.poly = est, gens, build, poly
+
+
+def _used_gens(p):
+    return frozenset(i for i, u in enumerate(p.degrees()) if u)
+
+
+def _factored_form(space: _Space, p) -> _Form:
+    c, facs = p.factor()
+    parts = [(f, int(e)) for f, e in facs]
+    est = sum(_est(f) + (1 if e > 1 else 0) for f, e in parts) + max(len(parts) - 1, 0) \
+        + (1 if abs(int(c)) != 1 else 0)
+
+    def build():
+        out = [sp.Integer(int(c))]
+        for f, e in parts:
+            out.append(sp.factor_terms(space.to_sympy(f)) ** e)
+        return sp.Mul(*out)
+    return _Form(est, _used_gens(p), build)
+
+
+def _poly_form(space: _Space, p) -> _Form:
+    """Best form of one flint polynomial: expanded, factored, or collected by monomials
+    of the slow parameters with each coefficient expanded or factored."""
+    cands = [_Form(_est(p), _used_gens(p), lambda: space.to_sympy(p)),
+             _factored_form(space, p)]
+    if space.slow:
+        groups = {}
+        for mon, c in p.to_dict().items():
+            key = tuple(int(mon[i]) for i in space.slow)
+            rest = [int(x) for x in mon]
+            for i in space.slow:
+                rest[i] = 0
+            groups.setdefault(key, {})[tuple(rest)] = int(c)
+        if len(groups) > 1:
+            terms = []
+            est = len(groups) - 1
+            for key, d in groups.items():
+                c = space.ring.ctx.from_dict(d)
+                f = min([_Form(_est(c), None, lambda c=c: space.to_sympy(c)),
+                         _factored_form(space, c)], key=lambda f: f.est)
+                k = sum(1 for e in key if e)
+                est += f.est + k + sum(1 for e in key if e > 1)
+                terms.append((key, f))
+
+            def build(terms=terms):
+                return sp.Add(*[sp.Mul(*[space.gens[i] ** e for i, e in zip(space.slow, key)])
+                                * f.build() for key, f in terms])
+            cands.append(_Form(est, _used_gens(p), build))
+    best = min(cands, key=lambda f: f.est)
+    best.poly = p
+    return best
+
+
+class _Rational:
+    """A rational function as constant x product of (form, exponent), estimated."""
+
+    def __init__(self, space, const, parts):
+        self.space, self.const, self.parts = space, const, parts   # parts: [(_Form, e)]
+
+    @property
+    def est(self):
+        n = len(self.parts)
+        c = self.const
+        return sum(f.est + (1 if abs(e) > 1 else 0) for f, e in self.parts) + max(n - 1, 0) \
+            + (1 if any(e < 0 for _, e in self.parts) else 0) + (0 if abs(c) == 1 else 1)
+
+    @property
+    def gens(self):
+        out = set()
+        for f, _ in self.parts:
+            out |= f.gens
+        return out
+
+    def build(self):
+        return sp.Mul(self.const, *[f.build() ** e for f, e in self.parts])
+
+
+def _rational(space, num, den) -> _Rational:
+    g = num.gcd(den)
+    num, den = num // g, den // g
+    const = sp.S.One
+    parts = []
+    for pol, sign in ((num, 1), (den, -1)):
+        c, facs = pol.factor()
+        const *= sp.Integer(int(c)) ** sign
+        for f, e in facs:
+            if f.total_degree() == 0:
+                const *= sp.Integer(int(f.leading_coefficient())) ** (sign * int(e))
+                continue
+            parts.append((_poly_form(space, f), sign * int(e)))
+    return _Rational(space, const, parts)
+
+
+def _in_gamma(space, num, den):
+    """num/den with the occupations that have a rate abbreviation written through it."""
+    degs = {i: max(a, b) for (i, a), (_, b) in zip(space.degrees(num).items(),
+                                                   space.degrees(den).items())}
+    Pn, _ = space.to_gamma(num, degs)
+    Pd, _ = space.to_gamma(den, degs)
+    return Pn, Pd
+
+
+# ---------------------------------------------------------------------------
+# the search over atoms
+# ---------------------------------------------------------------------------
+def _used(expr, abbrs):
+    """Abbreviations an expression uses, with those their definitions use."""
+    names = {a.symbol: a for a in abbrs}
+    seen, stack = [], [expr]
+    while stack:
+        e = stack.pop()
+        for s in sp.sympify(e).free_symbols:
+            if s in names and names[s] not in seen:
+                seen.append(names[s])
+                stack.append(names[s].definition)
+    return [a for a in abbrs if a in seen]
+
+
+def total_ops(exprs, abbrs) -> int:
+    """count_ops of the expressions plus, once each, every abbreviation they use."""
+    used = []
+    for e in exprs:
+        for a in _used(e, abbrs):
+            if a not in used:
+                used.append(a)
+    return sum(ops(e) for e in exprs) + sum(_def_ops(a) for a in used)
+
+
+def _defs_cost(space, gens, abbrs):
+    syms = {space.gens[i] for i in gens}
+    return sum(_def_ops(a) for a in _used(sp.Tuple(*syms), abbrs))
+
+
+def _search(space, num, den, abbrs):
+    """The best of: n-atoms, Gamma-atoms, and factor by factor the shorter of the two."""
+    cands = [_rational(space, num, den)]
+    if space.subst:
+        cands.append(_rational(space, *_in_gamma(space, num, den)))
+        # mixed: each factor of the n-form in whichever atoms is shorter (with the
+        # factor's own denominator of rates B_i^deg)
+        const, parts = cands[0].const, []
+        for f, e in cands[0].parts:
+            if not any(i in space.subst for i in f.gens):
+                parts.append((f, e))
+                continue
+            alt = _rational(space, *space.to_gamma(f.poly))
+            cost = lambda r: r.est + _defs_cost(space, r.gens, abbrs)   # noqa: E731
+            if cost(alt) < f.est + _defs_cost(space, f.gens, abbrs):
+                const *= alt.const ** e
+                parts += [(g, k * e) for g, k in alt.parts]
+            else:
+                parts.append((f, e))
+        cands.append(_Rational(space, const, parts))
+    return min(cands, key=lambda r: r.est + _defs_cost(space, r.gens, abbrs))
+
+
+def _prove(space, form, k, abbrs, what: str):
+    """Raise unless ``form`` (abbreviations substituted back) equals the k-th canonical
+    quantity of ``space`` exactly (cross-multiplied in flint)."""
+    # occupations stay symbols: the canonical quantities of ``space`` were written
+    # through exactly these n_p (xreplace of n(w, T_p) by n_p)
+    n1, d1 = space.fraction_of(expand_abbreviations(
+        form, [a for a in abbrs if a.kind != "occupation"]))
+    n2, d2 = space.fraction(k)
+    if n1 * d2 != n2 * d1:
+        raise CgsymError(f"internal error: the compact form of {what} is not equal to the "
+                         f"canonical one (not shown)")
+
+
+# ---------------------------------------------------------------------------
+# the result
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CompactForms(Printable):
+    """Compact views of a derivation's heat currents and steady state.
+
+    ``heat_currents``: (reservoir, J_p) with abbreviations; ``steady_state``: the
+    matrix N / D with D an abbreviation (or None); ``abbreviations`` in definition
+    order (each may use earlier ones); ``counts``: (quantity, canonical count_ops,
+    count_ops of the compact form incl. the abbreviations it uses, once each); every form proved equal
+    to the canonical one.
+    """
+
+    model: object
+    regime: str
+    weak_internal: bool
+    heat_currents: tuple[tuple[str, sp.Expr], ...]
+    steady_state: ImmutableMatrix | None
+    abbreviations: tuple[Abbreviation, ...]
+    counts: tuple[tuple[str, int], ...]
+    seconds: float
+
+    def current(self, reservoir: str) -> sp.Expr:
+        self.model.reservoir(reservoir)
+        return dict(self.heat_currents)[reservoir]
+
+    def expand(self, expr) -> sp.Expr:
+        """Substitute every abbreviation back (the canonical atoms n(w, T) remain)."""
+        return expand_abbreviations(expr, self.abbreviations)
+
+    def used(self, exprs):
+        out = []
+        for e in exprs:
+            for a in _used(e, self.abbreviations):
+                if a not in out:
+                    out.append(a)
+        return [a for a in self.abbreviations if a in out]
+
+    def symbol_names(self) -> dict:
+        return {a.symbol: a.latex for a in self.abbreviations}
+
+    def sympify_locals(self) -> dict:
+        d = dict(self.model.sympify_locals)
+        d.update({a.name: a.symbol for a in self.abbreviations})
+        return d
+
+    def count(self, quantity: str) -> int:
+        return next(c for q, c in self.counts if q == quantity)
+
+    def __str__(self):
+        from .render import compact_text
+        return compact_text(self)
+
+    def _latex(self, printer):
+        from .render import compact_latex_body
+        return compact_latex_body(self)
+
+    def to_json(self) -> dict:
+        hc = {name: sp.sstr(J) for name, J in self.heat_currents}
+        ss = None
+        if self.steady_state is not None:
+            M = self.steady_state
+            ss = {"basis": list(self.model.basis),
+                  "matrix": [[sp.sstr(x) for x in M.row(i)] for i in range(M.rows)]}
+        return {"heat_currents": hc, "steady_state": ss,
+                "abbreviations": {a.name: sp.sstr(a.definition) for a in self.abbreviations},
+                "count_ops": dict(self.counts)}
+
+
+def _secular_currents(d):
+    """J_p of the secular regime of the same model (None if not unique or same regime)."""
+    if d.regime != "partial-secular" or d.heat_currents is None:
+        return None
+    from ..master_equation import master_equation
+    from ..rates import rates
+    from ..steady_state import steady_state
+    from ..thermo import heat_currents
+    r = rates(d.spectrum, "secular", d.weak_internal, check_positivity=False)
+    ss = steady_state(master_equation(r))
+    if not ss.unique:
+        return None
+    return heat_currents(ss).currents
+
+
+def _split_complex(e):
+    """(re, im) of a canonical entry whose i appears only in its numerator (the
+    proof below checks the recombined form against the entry itself)."""
+    if not e.has(sp.I):
+        return e, sp.S.Zero
+    re = e.xreplace({sp.I: 0})
+    return re, e.xreplace({sp.I: 1}) - re
+
+
+def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
+    """Compact forms of a :class:`~cgsym.derivation.Derivation`'s public results.
+
+    Works only from ``d.heat_currents.currents``, ``d.steady_state.matrix``,
+    ``d.rates`` and ``d.spectrum``.  ``secular=False`` skips the J_sec x factor
+    candidate (it derives the secular regime of the same model); ``steady_state=False``
+    skips the steady state.
+    """
+    t0 = time.perf_counter()
+    model = d.model
+    hc = d.heat_currents.currents if d.heat_currents is not None else ()
+    rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
+    sec = _secular_currents(d) if (secular and hc) else None
+    canon = [J for _, J in hc] + (list(rho) if rho is not None else []) \
+        + ([J for _, J in sec] if sec else [])
+    occ = occupation_abbreviations(model, canon)
+    rat = rate_abbreviations(model, occ)
+    abbrs = list(occ + rat)
+    to_n = {a.definition: a.symbol for a in occ}
+    exprs = [J.xreplace(to_n) for _, J in hc]
+    n_hc = len(exprs)
+    if sec:
+        exprs += [J.xreplace(to_n) for _, J in sec]
+    entries = list(rho) if rho is not None else []
+    n_rho0 = len(exprs)
+    for e in entries:
+        exprs += list(_split_complex(e.xreplace(to_n)))
+    space = _Space(exprs, model.slow, occ, rat)
+    counts = []
+    # ---- heat currents -------------------------------------------------------
+    currents = []
+    taken = _taken(model) | {a.name for a in abbrs}
+    for i, (name, J) in enumerate(hc):
+        num, den = space.fraction(i)
+        best = _search(space, num, den, abbrs)
+        form = best.build()
+        if sec and not sec[i][1] == 0:
+            sn, sd = space.fraction(n_hc + i)
+            if not sn.is_zero():
+                js = _search(space, sn, sd, abbrs).build()
+                R = _search(space, num * sd, den * sn, abbrs).build()
+                sym = sp.Symbol(_unique(f"Jsec_{name}", set(taken)), real=True)
+                ab = Abbreviation(sym, js, rf"J_{{{name}}}^{{\mathrm{{sec}}}}", "result")
+                if total_ops([sym * R], abbrs + [ab]) < total_ops([form], abbrs):
+                    taken.add(sym.name)
+                    abbrs.append(ab)
+                    form = sym * R
+        _prove(space, form, i, abbrs, f"J_{name}")
+        currents.append((name, form))
+        counts.append((f"J_{name}", total_ops([form], abbrs)))
+    # ---- steady state: rho = N / D, D named once -------------------------------
+    rho_c = None
+    if rho is not None:
+        fr = [space.fraction(n_rho0 + k) for k in range(2 * len(entries))]
+        L = space.ring.one()
+        for num, den in fr:
+            if not num.is_zero():
+                L = L * den // L.gcd(den)
+        nums = [num * (L // den) if not num.is_zero() else num for num, den in fr]
+        variants = [[_poly_form(space, p) if not p.is_zero() else None for p in nums + [L]]]
+        if space.subst:
+            degs = {}
+            for p in nums + [L]:
+                for i, k in space.degrees(p).items():
+                    degs[i] = max(degs.get(i, 0), k)
+            ps = [space.to_gamma(p, degs)[0] if not p.is_zero() else p for p in nums + [L]]
+            G = ps[-1]
+            for p in ps[:-1]:
+                if not p.is_zero():
+                    G = G.gcd(p)
+            variants.append([_poly_form(space, p // G) if not p.is_zero() else None
+                             for p in ps])
+
+        def cost(v):
+            gens = set()
+            for f in v:
+                if f is not None:
+                    gens |= f.gens
+            return sum(f.est for f in v if f is not None) + _defs_cost(space, gens, abbrs)
+        best = min(variants, key=cost)
+        D = sp.Symbol(_unique("D", taken), positive=True)
+        abbrs.append(Abbreviation(D, best[-1].build(), "D", "denominator"))
+        out = []
+        for k, e in enumerate(entries):
+            re, im = (best[2 * k].build() if best[2 * k] else sp.S.Zero,
+                      best[2 * k + 1].build() if best[2 * k + 1] else sp.S.Zero)
+            form = (re + sp.I * im) / D
+            _prove_entry(space, re / D, im / D, n_rho0 + 2 * k, abbrs)
+            out.append(form)
+        rho_c = ImmutableMatrix(rho.rows, rho.cols, out)
+        counts.append(("rho", total_ops(out, abbrs)))
+    used = []
+    for e in [f for _, f in currents] + (list(rho_c) if rho_c is not None else []):
+        for a in _used(e, abbrs):
+            if a not in used:
+                used.append(a)
+    kept = tuple(a for a in abbrs if a in used)
+    return CompactForms(model, d.regime, d.weak_internal, tuple(currents), rho_c, kept,
+                        tuple(counts), time.perf_counter() - t0)
+
+
+def _prove_entry(space, re, im, k, abbrs):
+    """Real and imaginary parts of a steady-state entry, each proved exactly."""
+    _prove(space, re, k, abbrs, "the steady state")
+    _prove(space, im, k + 1, abbrs, "the steady state")
