@@ -43,12 +43,20 @@ class CheckResult(Printable):
     difference: sp.Expr | None        # simplified difference (when small)
     point: tuple = ()                 # counterexample ((name, value), ...)
     values: tuple = ()                # (derived, user) at the point
+    # the difference in compact form (cgsym.forms): (expr, abbreviations it uses)
+    compact_difference: tuple = ()
 
     def __str__(self):
         if self.equal:
             return f"EQUAL ({'proved exactly' if self.method == 'exact' else 'equal at 30 digits at 6 random points; no exact proof'})"
         lines = ["DIFFERENT"]
-        if self.difference is not None:
+        if self.compact_difference:
+            form, abbrs = self.compact_difference
+            lines.append(f"  derived - yours = {sp.sstr(form)}")
+            if abbrs:
+                lines.append("    where " + "; ".join(f"{a.name} = {sp.sstr(a.definition)}"
+                                                     for a in abbrs))
+        elif self.difference is not None:
             lines.append(f"  derived - yours = {sp.sstr(self.difference)}")
         if self.point:
             lines.append("  at " + ", ".join(f"{k}={v:.6g}" for k, v in self.point) + ":")
@@ -190,8 +198,21 @@ def compare(model: Model, derived, user, quantity: str = "") -> CheckResult:
             small = t if sp.count_ops(t) <= 60 else None
             point = tuple((s.name, float(pt[s])) for s in model.symbols)
             return CheckResult(quantity, False, derived, user, "numeric", small, point,
-                               (_fmt(a), _fmt(b)))
+                               (_fmt(a), _fmt(b)), _compact_difference(model, t))
     return CheckResult(quantity, True, derived, user, "exact" if exact else "numeric", None)
+
+
+def _compact_difference(model, diff) -> tuple:
+    """The difference in compact, paper-style form (proved equal), or () when it is not
+    a rational function of the parameters and occupations or stays too long to help."""
+    from .forms.compact import compact_expression
+    try:
+        form, abbrs = compact_expression(model, diff, "the difference")
+    except (CgsymError, ValueError, TypeError, ZeroDivisionError, sp.PolynomialError):
+        return ()
+    if sp.count_ops(form) > 400:
+        return ()
+    return (form, abbrs)
 
 
 def _fmt(z: complex) -> str:

@@ -203,3 +203,48 @@ def test_partial_secular_without_weak_limit_target():
     assert c.count("J_h") <= 800
     for k in (0, 1):
         _check_numeric(d, c, point(d.model, k), rtol=1e-7)
+
+
+# ---------------------------------------------------------------------------
+# cgsym check: compact LaTeX round trip, compact difference
+# ---------------------------------------------------------------------------
+from conftest import SHIPPED, REGIMES, case_marks  # noqa: E402
+
+FAST_ROUND_TRIP = {("two-qubits-two-baths", "partial-secular", True),
+                   ("tunnelling-qubit", "secular", False)}
+ROUND_TRIP = [pytest.param(m, r, w, marks=(case_marks(m, r, w) + (
+    [] if (m, r, w) in FAST_ROUND_TRIP else [pytest.mark.slow])),
+    id=f"{m}-{r}-{'weak' if w else 'full'}")
+    for m in SHIPPED for r in REGIMES for w in (True, False)]
+
+
+def _compact_latex_and_where(c, J):
+    from cgsym.forms.render import compact_printer, where_latex
+    p = compact_printer(c)
+    return p._print(J), [w.replace(r" \equiv ", "=", 1) for w in where_latex(c, [J], p)]
+
+
+@pytest.mark.parametrize("name,regime,weak", ROUND_TRIP)
+def test_check_reads_back_compact_latex(name, regime, weak):
+    """cgsym check reads every compact heat current's LaTeX (with its abbreviations as
+    --where definitions) back to EQUAL."""
+    from cgsym.check import check
+    d = derivation(name, regime, weak)
+    c = d.compact(steady_state=False)
+    for res, J in c.heat_currents:
+        tex, where = _compact_latex_and_where(c, J)
+        r = check(name, regime, weak, f"J[{res}]", tex, where, latex=True)
+        assert r.equal, (res, tex, where, str(r))
+
+
+def test_check_shows_a_different_result_in_compact_form(capsys):
+    wrong = ("4*Omega**2*gamma_h*gamma_c*omega_S*(n(omega_S,T_h)-n(omega_S,T_c))/"
+             "((gamma_h*(2*n(omega_S,T_h)+1)+gamma_c*(2*n(omega_S,T_c)+1))*"
+             "(2*Omega**2+gamma_h*gamma_c*(2*n(omega_S,T_h)+1)*(2*n(omega_S,T_c)+1)))")
+    rc = main(["check", "two-qubits-two-baths", "--regime", "partial-secular",
+               "--weak-internal", "--quantity", "J[h]", "--expr", wrong])
+    out = capsys.readouterr().out
+    assert rc == 1 and out.startswith("DIFFERENT")
+    line = next(x for x in out.splitlines() if "derived - yours" in x)
+    assert "Gamma_h" in line and "n(omega_S" not in line
+    assert "where" in out and "Gamma_h = gamma_h*(2*n_h + 1)" in out

@@ -517,3 +517,22 @@ def _prove_entry(space, re, im, k, abbrs):
     """Real and imaginary parts of a steady-state entry, each proved exactly."""
     _prove(space, re, k, abbrs, "the steady state")
     _prove(space, im, k + 1, abbrs, "the steady state")
+
+
+def compact_expression(model, expr, what: str = "the expression"):
+    """(form, abbreviations it uses) for any rational function of ``model``'s parameters
+    and occupations (e.g. the difference ``cgsym check`` reports), proved equal to
+    ``expr``.  Same search as :func:`compact` (n_p or Gamma_p atoms, collection by the
+    slow parameters), no J_sec candidate."""
+    expr = sp.sympify(expr)
+    occ = occupation_abbreviations(model, [expr])
+    rat = rate_abbreviations(model, occ)
+    abbrs = list(occ + rat)
+    e_n = expr.xreplace({a.definition: a.symbol for a in occ})
+    space = _Space([e_n], model.slow, occ, rat)
+    num, den = space.fraction(0)
+    if num.is_zero():
+        return sp.S.Zero, ()
+    form = _search(space, num, den, abbrs).build()
+    _prove(space, form, 0, abbrs, what)
+    return form, tuple(_used(form, abbrs))
