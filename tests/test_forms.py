@@ -133,14 +133,19 @@ def test_a_wrong_form_is_refused():
     d = derivation("two-qubits-two-baths", "partial-secular", True)
     c = d.compact()
     J = d.heat_currents.current("h")
-    occ = [a for a in c.abbreviations if a.kind == "occupation"]
-    to_n = {a.definition: a.symbol for a in occ}
-    space = _Space([J.xreplace(to_n)], d.model.slow, occ, ())
+    space = _Space(d.model, [J])
     good = c.current("h")
-    _prove(space, good, 0, list(c.abbreviations), "J_h")          # passes
+    abbrs = list(space.occupations + space.rates)
+    assert {a.name for a in c.used([good])} <= {a.name for a in abbrs}
+    _prove(space, good, 0, abbrs, "J_h")          # passes
     with pytest.raises(CgsymError, match="not equal"):
-        _prove(space, good * (1 + sp.Symbol("Omega", positive=True) ** 3), 0,
-               list(c.abbreviations), "J_h")
+        _prove(space, good * (1 + sp.Symbol("Omega", positive=True) ** 3), 0, abbrs, "J_h")
+    # a wrong rate combination is caught too (Gamma_h read as gamma_h (2 n_h + 2))
+    G = next(a.symbol for a in abbrs if a.name == "Gamma_h")
+    nh = next(a.symbol for a in abbrs if a.name == "n_h")
+    gh = sp.Symbol("gamma_h", positive=True)
+    with pytest.raises(CgsymError, match="not equal"):
+        _prove(space, good.xreplace({G: gh * (2 * nh + 2)}), 0, abbrs, "J_h")
 
 
 def test_json_compact_is_readable_by_sympify(capsys):

@@ -13,8 +13,8 @@ definitions of the abbreviations it uses.  Candidates (all built for any model):
 * the steady state over one named common denominator, rho = N / D.
 
 Every form is *proved* equal to the canonical result before it is returned: the
-abbreviations are substituted back and the exact difference is cancelled to zero in
-python-flint (:func:`cgsym.flintalg.tidy_flint`).  The canonical results are not
+abbreviations are substituted back and num_form * den_canonical - num_canonical *
+den_form is checked to be the zero polynomial in python-flint (exact, no sampling).  The canonical results are not
 changed; :class:`CompactForms` only holds views of them.
 """
 from __future__ import annotations
@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.defaults import Printable
 
-from ..algebra import polynomial_form
+from ..algebra import nonpolynomial_atoms
+from ..symbols import n
 from ..errors import CgsymError
-from ..flintalg import Ring, _fraction, tidy_flint
+from ..flintalg import Ring, _fraction
 from ..operators import ImmutableMatrix
 from .abbreviations import (Abbreviation, expand_abbreviations, occupation_abbreviations,
                             rate_abbreviations, _taken, _unique)
@@ -52,37 +53,55 @@ def _def_ops(a) -> int:
 # one flint ring for every quantity of a derivation
 # ---------------------------------------------------------------------------
 class _Space:
-    """A python-flint ring holding rational functions of the parameters, the occupation
-    symbols n_p and the rate symbols Gamma_p (other atoms such as exp(...) become extra
-    generators).  All candidate forms are compared here by estimated counts; SymPy
-    expressions are built only for the winners."""
+    """A python-flint ring holding the canonical quantities of a derivation as rational
+    functions of the parameters, the occupation symbols n_p, the rate symbols Gamma_p,
+    i (a generator ``iota``, reduced by iota^2 = -1) and any other atom (exp(...), ...).
+    One pass over the canonical expressions; all candidate forms are compared here by
+    estimated counts, and SymPy expressions are built only for the winners."""
 
-    def __init__(self, exprs, slow, occupations, rates):
+    def __init__(self, model, exprs):
         self.exprs = [sp.sympify(e) for e in exprs]
-        p, back = polynomial_form(sp.Tuple(*self.exprs, *[g.definition for g in rates]))
-        self.back = back
-        self.fwd = {v: k for k, v in back.items()}
-        self.poly_exprs = list(p)[:len(self.exprs)]
-        rate_defs = list(p)[len(self.exprs):]
-        gens = set()
-        for e in list(p):
+        atoms = nonpolynomial_atoms(self.exprs)
+        occ = occupation_abbreviations(model, [a for a in atoms if isinstance(a, n)])
+        rates = rate_abbreviations(model, occ)
+        self.occupations, self.rates = occ, rates
+        mapping = {a.definition: a.symbol for a in occ}
+        others = sorted(atoms - set(mapping), key=sp.default_sort_key)
+        self.back = {}
+        for i, a in enumerate(others):
+            g = sp.Dummy(f"g{i}")
+            mapping[a] = g
+            self.back[g] = a
+        self.iota = sp.Dummy("iota")
+        mapping[sp.I] = self.iota
+        self.back[self.iota] = sp.I
+        self.fwd = mapping
+        rate_defs = [g.definition.xreplace(mapping) for g in rates]
+        gens = {self.iota} | set(mapping.values())
+        for e in self.exprs + rate_defs:
             gens |= e.free_symbols
-        gens |= {o.symbol for o in occupations} | {g.symbol for g in rates}
+        gens |= {o.symbol for o in occ} | {g.symbol for g in rates}
         self.gens = sorted(gens, key=sp.default_sort_key)
         self.ring = Ring(self.gens)
         self.index = {g: i for i, g in enumerate(self.gens)}
-        self.slow = [self.index[s] for s in slow if s in self.index]
+        # the atoms themselves (n(w, T), exp(...), i) index their generators, so the large
+        # canonical expressions are read without a substitution pass
+        self.atom_index = dict(self.index)
+        self.atom_index.update({a: self.index[g] for a, g in mapping.items()})
+        self.slow = [self.index[s] for s in model.slow if s in self.index]
         self._frac = {}
-        # n_i = A_i / B_i with A_i = Gamma_i r_den - r_num, B_i = 2 r_num (r = r_num/r_den)
-        self.subst = {}
+        # n_i = A_i / B_i with A_i = Gamma_i r_den - r_num, B_i = 2 r_num (r = r_num/r_den);
+        # back: Gamma_i = C_i / E_i with C_i = r_num (2 n_i + 1), E_i = r_den
+        self.subst, self.unsubst = {}, {}
         for g, gdef in zip(rates, rate_defs):
-            occ = next(o for o in occupations if gdef.has(o.symbol))
-            r = sp.cancel(gdef / (2 * occ.symbol + 1))
-            if r.has(occ.symbol):
+            occ_i = next(o for o in occ if gdef.has(o.symbol))
+            r = sp.cancel(gdef / (2 * occ_i.symbol + 1))
+            if r.has(occ_i.symbol):
                 continue
             rn, rd = _fraction(self.ring, self.index, r)
-            G = self._gen(g.symbol)
-            self.subst[self.index[occ.symbol]] = (G * rd - rn, 2 * rn)
+            G, N = self._gen(g.symbol), self._gen(occ_i.symbol)
+            self.subst[self.index[occ_i.symbol]] = (G * rd - rn, 2 * rn)
+            self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
 
     def _gen(self, s):
         mon = [0] * len(self.gens)
@@ -90,12 +109,49 @@ class _Space:
         return self.ring.ctx.from_dict({tuple(mon): 1})
 
     def fraction(self, k):
+        """(num, den) of the k-th canonical quantity (num reduced by iota^2 = -1)."""
         if k not in self._frac:
-            self._frac[k] = _fraction(self.ring, self.index, self.poly_exprs[k])
+            num, den = _fraction(self.ring, self.atom_index, self.exprs[k])
+            self._frac[k] = (self.reduce_iota(num), den)
         return self._frac[k]
 
+    def reduce_iota(self, p):
+        j = self.index[self.iota]
+        if p.is_zero() or int(p.degrees()[j]) < 2:
+            return p
+        d = {}
+        for mon, c in p.to_dict().items():
+            mon = [int(x) for x in mon]
+            e = mon[j]
+            mon[j] = e % 2
+            c = int(c) * (-1 if e % 4 >= 2 else 1)
+            key = tuple(mon)
+            d[key] = d.get(key, 0) + c
+        return self.ring.ctx.from_dict({k: v for k, v in d.items() if v})
+
+    def split_iota(self, p):
+        """(a, b) with p = a + iota b (p already reduced)."""
+        j = self.index[self.iota]
+        a, b = {}, {}
+        for mon, c in p.to_dict().items():
+            mon = [int(x) for x in mon]
+            target = b if mon[j] else a
+            mon[j] = 0
+            target[tuple(mon)] = int(c)
+        ctx = self.ring.ctx
+        return ctx.from_dict(a), ctx.from_dict(b)
+
+    def has_iota(self, p):
+        return not p.is_zero() and int(p.degrees()[self.index[self.iota]]) > 0
+
     def fraction_of(self, expr):
-        return _fraction(self.ring, self.index, sp.sympify(expr).xreplace(self.fwd))
+        """(num, den) of a form: Gamma_p written back through n_p, iota^2 = -1."""
+        num, den = _fraction(self.ring, self.atom_index, sp.sympify(expr))
+        if self.unsubst:
+            degs = {i: max(int(num.degrees()[i]), int(den.degrees()[i])) for i in self.unsubst}
+            num = self._homogeneous(num, self.unsubst, degs)
+            den = self._homogeneous(den, self.unsubst, degs)
+        return self.reduce_iota(num), self.reduce_iota(den)
 
     def to_sympy(self, p):
         return self.ring.to_sympy(p).xreplace(self.back)
@@ -107,28 +163,32 @@ class _Space:
     def to_gamma(self, p, degs=None):
         """(P, M) with p = P / M, every n_i replaced by A_i / B_i (M = prod B_i^deg_i)."""
         degs = degs or self.degrees(p)
+        M = self.ring.one()
+        for i, d in degs.items():
+            M = M * self.subst[i][1] ** d
+        return self._homogeneous(p, self.subst, degs), M
+
+    def _homogeneous(self, p, table, degs):
+        """sum_terms c m prod_i A_i^a_i B_i^(deg_i - a_i) for variables i -> A_i / B_i."""
         ctx = self.ring.ctx
         pw = {}
 
         def power(i, which, k):
             key = (i, which, k)
             if key not in pw:
-                pw[key] = self.subst[i][which] ** k
+                pw[key] = table[i][which] ** k
             return pw[key]
         out = ctx.from_dict({})
         for mon, c in p.to_dict().items():
-            rest = list(int(x) for x in mon)
+            rest = [int(x) for x in mon]
             t = ctx.from_dict({(0,) * len(rest): int(c)})
             for i, d in degs.items():
                 a = rest[i]
                 rest[i] = 0
-                t = t * power(i, 0, a) * power(i, 1, d - a)
-            mono = ctx.from_dict({tuple(rest): 1})
-            out += t * mono
-        M = self.ring.one()
-        for i, d in degs.items():
-            M = M * power(i, 1, d)
-        return out, M
+                if a or d:
+                    t = t * power(i, 0, a) * power(i, 1, d - a)
+            out += t * ctx.from_dict({tuple(rest): 1})
+        return out
 
 
 def _est(p) -> int:
@@ -164,7 +224,8 @@ def _factored_form(space: _Space, p) -> _Form:
     def build():
         out = [sp.Integer(int(c))]
         for f, e in parts:
-            out.append(sp.factor_terms(space.to_sympy(f)) ** e)
+            # flint's factors are irreducible and primitive: nothing for factor_terms
+            out.append(space.to_sympy(f) ** e)
         return sp.Mul(*out)
     return _Form(est, _used_gens(p), build)
 
@@ -305,15 +366,17 @@ def _search(space, num, den, abbrs):
     return min(cands, key=lambda r: r.est + _defs_cost(space, r.gens, abbrs))
 
 
-def _prove(space, form, k, abbrs, what: str):
+def _prove(space, form, k, abbrs, what: str, target=None):
     """Raise unless ``form`` (abbreviations substituted back) equals the k-th canonical
-    quantity of ``space`` exactly (cross-multiplied in flint)."""
-    # occupations stay symbols: the canonical quantities of ``space`` were written
-    # through exactly these n_p (xreplace of n(w, T_p) by n_p)
+    quantity of ``space`` (or ``target`` = (num, den)) exactly, cross-multiplied in flint.
+
+    Named results (J_sec, D) are substituted in SymPy, each Gamma_p is written back as
+    gamma_p(w) (2 n_p + 1) inside flint, and the occupation symbols n_p are the ring's
+    generators for n(w, T_p) themselves (one substitution table for both sides)."""
     n1, d1 = space.fraction_of(expand_abbreviations(
-        form, [a for a in abbrs if a.kind != "occupation"]))
-    n2, d2 = space.fraction(k)
-    if n1 * d2 != n2 * d1:
+        form, [a for a in abbrs if a.kind in ("result", "denominator")]))
+    n2, d2 = target if target is not None else space.fraction(k)
+    if space.reduce_iota(n1 * d2) != space.reduce_iota(n2 * d1):
         raise CgsymError(f"internal error: the compact form of {what} is not equal to the "
                          f"canonical one (not shown)")
 
@@ -403,15 +466,6 @@ def _secular_currents(d):
     return heat_currents(ss).currents
 
 
-def _split_complex(e):
-    """(re, im) of a canonical entry whose i appears only in its numerator (the
-    proof below checks the recombined form against the entry itself)."""
-    if not e.has(sp.I):
-        return e, sp.S.Zero
-    re = e.xreplace({sp.I: 0})
-    return re, e.xreplace({sp.I: 1}) - re
-
-
 def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
     """Compact forms of a :class:`~cgsym.derivation.Derivation`'s public results.
 
@@ -425,21 +479,12 @@ def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
     hc = d.heat_currents.currents if d.heat_currents is not None else ()
     rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
     sec = _secular_currents(d) if (secular and hc) else None
-    canon = [J for _, J in hc] + (list(rho) if rho is not None else []) \
-        + ([J for _, J in sec] if sec else [])
-    occ = occupation_abbreviations(model, canon)
-    rat = rate_abbreviations(model, occ)
-    abbrs = list(occ + rat)
-    to_n = {a.definition: a.symbol for a in occ}
-    exprs = [J.xreplace(to_n) for _, J in hc]
-    n_hc = len(exprs)
-    if sec:
-        exprs += [J.xreplace(to_n) for _, J in sec]
     entries = list(rho) if rho is not None else []
-    n_rho0 = len(exprs)
-    for e in entries:
-        exprs += list(_split_complex(e.xreplace(to_n)))
-    space = _Space(exprs, model.slow, occ, rat)
+    exprs = [J for _, J in hc] + ([J for _, J in sec] if sec else []) + entries
+    n_hc = len(hc)
+    n_rho0 = len(exprs) - len(entries)
+    space = _Space(model, exprs)
+    abbrs = list(space.occupations + space.rates)
     counts = []
     # ---- heat currents -------------------------------------------------------
     currents = []
@@ -465,7 +510,14 @@ def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
     # ---- steady state: rho = N / D, D named once -------------------------------
     rho_c = None
     if rho is not None:
-        fr = [space.fraction(n_rho0 + k) for k in range(2 * len(entries))]
+        fr = []
+        for k in range(len(entries)):
+            num, den = space.fraction(n_rho0 + k)
+            if space.has_iota(den):
+                raise CgsymError("internal error: a steady-state entry has a complex "
+                                 "denominator")
+            re, im = space.split_iota(num)
+            fr += [(re, den), (im, den)]
         L = space.ring.one()
         for num, den in fr:
             if not num.is_zero():
@@ -499,7 +551,7 @@ def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
             re, im = (best[2 * k].build() if best[2 * k] else sp.S.Zero,
                       best[2 * k + 1].build() if best[2 * k + 1] else sp.S.Zero)
             form = (re + sp.I * im) / D
-            _prove_entry(space, re / D, im / D, n_rho0 + 2 * k, abbrs)
+            _prove(space, form, n_rho0 + k, abbrs, "the steady state")
             out.append(form)
         rho_c = ImmutableMatrix(rho.rows, rho.cols, out)
         counts.append(("rho", total_ops(out, abbrs)))
@@ -513,23 +565,13 @@ def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
                         tuple(counts), time.perf_counter() - t0)
 
 
-def _prove_entry(space, re, im, k, abbrs):
-    """Real and imaginary parts of a steady-state entry, each proved exactly."""
-    _prove(space, re, k, abbrs, "the steady state")
-    _prove(space, im, k + 1, abbrs, "the steady state")
-
-
 def compact_expression(model, expr, what: str = "the expression"):
     """(form, abbreviations it uses) for any rational function of ``model``'s parameters
     and occupations (e.g. the difference ``cgsym check`` reports), proved equal to
     ``expr``.  Same search as :func:`compact` (n_p or Gamma_p atoms, collection by the
     slow parameters), no J_sec candidate."""
-    expr = sp.sympify(expr)
-    occ = occupation_abbreviations(model, [expr])
-    rat = rate_abbreviations(model, occ)
-    abbrs = list(occ + rat)
-    e_n = expr.xreplace({a.definition: a.symbol for a in occ})
-    space = _Space([e_n], model.slow, occ, rat)
+    space = _Space(model, [sp.sympify(expr)])
+    abbrs = list(space.occupations + space.rates)
     num, den = space.fraction(0)
     if num.is_zero():
         return sp.S.Zero, ()
