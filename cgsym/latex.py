@@ -222,22 +222,7 @@ def derivation_text(d, only=SECTIONS) -> str:
 
 
 def derivation_latex(d, only=SECTIONS) -> str:
-    """A standalone LaTeX document of a derivation."""
-    p = PaperPrinter(d.model)
-    body = []
-    if "spectrum" in only:
-        body += [r"\section*{Spectrum}", r"\[" + spectrum_latex(d.spectrum, p) + r"\]"]
-    if "gamma" in only:
-        body += [r"\section*{$\gamma$ matrices}", r"\[" + rates_latex(d.rates, p) + r"\]"]
-    if "master-equation" in only or "lindblad" in only:
-        body += [r"\section*{Master equation}",
-                 r"\begin{multline*}" + r" \\ + ".join(master_equation_parts(d.master_equation, p))
-                 + r"\end{multline*}"]
-    if "steady-state" in only:
-        body += [r"\section*{Steady state}", r"\[" + steady_state_latex(d.steady_state, p) + r"\]"]
-    if d.heat_currents is not None and "heat-currents" in only:
-        body += [r"\section*{Heat currents}", r"\[" + heat_currents_latex(d.heat_currents, p) + r"\]"]
-    title = f"{d.model.name}: {d.regime}" + (" (weak internal coupling)" if d.weak_internal else "")
-    return "\n".join([r"\documentclass{article}", r"\usepackage{amsmath,amssymb}",
-                      r"\usepackage[margin=1.5cm,landscape]{geometry}", r"\begin{document}",
-                      r"\section*{" + title.replace("_", r"\_") + "}"] + body + [r"\end{document}", ""])
+    """A standalone LaTeX document of a derivation that reads like the paper (see
+    :mod:`cgsym.forms.document`)."""
+    from .forms.document import derivation_document
+    return derivation_document(d, only)

@@ -20,6 +20,7 @@ changed; :class:`CompactForms` only holds views of them.
 from __future__ import annotations
 
 import time
+from sympy import ilcm
 from dataclasses import dataclass
 
 import sympy as sp
@@ -59,15 +60,34 @@ class _Space:
     One pass over the canonical expressions; all candidate forms are compared here by
     estimated counts, and SymPy expressions are built only for the winners."""
 
-    def __init__(self, model, exprs):
+    def __init__(self, model, exprs, universe=()):
         self.exprs = [sp.sympify(e) for e in exprs]
         atoms = nonpolynomial_atoms(self.exprs)
-        occ = occupation_abbreviations(model, [a for a in atoms if isinstance(a, n)])
+        # names come from every occupation of ``universe`` too (the gamma matrices), so
+        # a quantity that uses only n(omega_S + Omega, T_h) still calls it n_{h+}
+        occ = occupation_abbreviations(model, [a for a in atoms if isinstance(a, n)]
+                                       + list(universe))
         rates = rate_abbreviations(model, occ)
         self.occupations, self.rates = occ, rates
+        # atoms of the rate functions (exp(-w/omega_c), ...) are generators too
+        atoms |= {a for a in nonpolynomial_atoms([g.definition for g in rates])
+                  if not isinstance(a, n)}
         mapping = {a.definition: a.symbol for a in occ}
-        others = sorted(atoms - set(mapping), key=sp.default_sort_key)
+        # radicals b^(p/q): one generator r_b = b^(1/Q) per base (Q = lcm of the q), with
+        # the relation r_b^Q = b used to reduce products (sqrt(b)^2 = b)
+        rads = sorted((a for a in atoms if a.is_Pow and a.exp.is_Rational
+                       and not a.exp.is_Integer), key=lambda a: sp.count_ops(a.base))
+        atoms -= set(rads)
+        self.rad_Q, self.rad_gen = {}, {}
         self.back = {}
+        raw_Q = {}
+        for a in rads:
+            raw_Q[a.base] = ilcm(raw_Q.get(a.base, 1), int(a.exp.q))
+        for k, base in enumerate(dict.fromkeys(a.base for a in rads)):
+            b = self._map_radicals(base)      # inner radicals have their generators now
+            self.rad_Q[b] = raw_Q[base]
+            self.rad_gen[b] = sp.Dummy(f"r{k}")
+        others = sorted(atoms - set(mapping), key=sp.default_sort_key)
         for i, a in enumerate(others):
             g = sp.Dummy(f"g{i}")
             mapping[a] = g
@@ -76,8 +96,10 @@ class _Space:
         mapping[sp.I] = self.iota
         self.back[self.iota] = sp.I
         self.fwd = mapping
+        if self.rad_Q:
+            self.exprs = [self._map_radicals(e) for e in self.exprs]
         rate_defs = [g.definition.xreplace(mapping) for g in rates]
-        gens = {self.iota} | set(mapping.values())
+        gens = {self.iota} | set(mapping.values()) | set(self.rad_gen.values())
         for e in self.exprs + rate_defs:
             gens |= e.free_symbols
         gens |= {o.symbol for o in occ} | {g.symbol for g in rates}
@@ -90,6 +112,15 @@ class _Space:
         self.atom_index.update({a: self.index[g] for a, g in mapping.items()})
         self.slow = [self.index[s] for s in model.slow if s in self.index]
         self._frac = {}
+        self.rad_rel = []
+        for b, g in self.rad_gen.items():
+            self.back[g] = self._unmap(b) ** sp.Rational(1, self.rad_Q[b])
+            try:
+                bn, bd = _fraction(self.ring, self.atom_index, b)
+            except ValueError:
+                continue
+            if bd == self.ring.one():
+                self.rad_rel.append((self.index[g], self.rad_Q[b], bn))
         # n_i = A_i / B_i with A_i = Gamma_i r_den - r_num, B_i = 2 r_num (r = r_num/r_den);
         # back: Gamma_i = C_i / E_i with C_i = r_num (2 n_i + 1), E_i = r_den
         self.subst, self.unsubst = {}, {}
@@ -102,6 +133,40 @@ class _Space:
             G, N = self._gen(g.symbol), self._gen(occ_i.symbol)
             self.subst[self.index[occ_i.symbol]] = (G * rd - rn, 2 * rn)
             self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
+
+    def _map_radicals(self, e):
+        """b^(p/q) -> r_b^(p Q/q), bottom-up (nested radicals: bases already mapped)."""
+        Q, G = self.rad_Q, self.rad_gen
+
+        def query(x):
+            return (x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer
+                    and x.base in Q and (x.exp * Q[x.base]).is_Integer
+                    and x.base in G)
+        return sp.sympify(e).replace(query, lambda x: G[x.base] ** int(x.exp * Q[x.base]))
+
+    def _unmap(self, e):
+        back = {g: self._unmap(b) ** sp.Rational(1, self.rad_Q[b])
+                for b, g in self.rad_gen.items() if e.has(g)}
+        return e.xreplace(back) if back else e
+
+    def reduce(self, p):
+        """p reduced by r_b^Q = b and iota^2 = -1 (identities, so equal reductions prove
+        equality)."""
+        ctx = self.ring.ctx
+        changed = True
+        while changed and not p.is_zero():
+            changed = False
+            for j, Q, bp in self.rad_rel:
+                if int(p.degrees()[j]) < Q:
+                    continue
+                changed = True
+                acc = ctx.from_dict({})
+                for mon, coef in p.to_dict().items():
+                    mon = [int(x) for x in mon]
+                    k, mon[j] = divmod(mon[j], Q)
+                    acc += ctx.from_dict({tuple(mon): int(coef)}) * bp ** k
+                p = acc
+        return self.reduce_iota(p)
 
     def _gen(self, s):
         mon = [0] * len(self.gens)
@@ -146,7 +211,10 @@ class _Space:
 
     def fraction_of(self, expr):
         """(num, den) of a form: Gamma_p written back through n_p, iota^2 = -1."""
-        num, den = _fraction(self.ring, self.atom_index, sp.sympify(expr))
+        e = sp.sympify(expr)
+        if self.rad_Q:
+            e = self._map_radicals(e)
+        num, den = _fraction(self.ring, self.atom_index, e)
         if self.unsubst:
             degs = {i: max(int(num.degrees()[i]), int(den.degrees()[i])) for i in self.unsubst}
             num = self._homogeneous(num, self.unsubst, degs)
@@ -366,6 +434,21 @@ def _search(space, num, den, abbrs):
     return min(cands, key=lambda r: r.est + _defs_cost(space, r.gens, abbrs))
 
 
+def _proved_or_plain(space, form, canonical, k, abbrs, what):
+    """``form`` once proved; if the flint proof cannot decide it (relations between
+    radicals it does not know), the canonical result with only the occupations
+    abbreviated -- a renaming, proved the same way -- so a presentation never shows an
+    unproved form and never stops a derivation."""
+    try:
+        _prove(space, form, k, abbrs, what)
+        return form
+    except CgsymError:
+        plain = sp.sympify(canonical).xreplace({a.definition: a.symbol
+                                                for a in space.occupations})
+        _prove(space, plain, k, abbrs, what)
+        return plain
+
+
 def _prove(space, form, k, abbrs, what: str, target=None):
     """Raise unless ``form`` (abbreviations substituted back) equals the k-th canonical
     quantity of ``space`` (or ``target`` = (num, den)) exactly, cross-multiplied in flint.
@@ -376,7 +459,7 @@ def _prove(space, form, k, abbrs, what: str, target=None):
     n1, d1 = space.fraction_of(expand_abbreviations(
         form, [a for a in abbrs if a.kind in ("result", "denominator")]))
     n2, d2 = target if target is not None else space.fraction(k)
-    if space.reduce_iota(n1 * d2) != space.reduce_iota(n2 * d1):
+    if space.reduce(n1 * d2) != space.reduce(n2 * d1):
         raise CgsymError(f"internal error: the compact form of {what} is not equal to the "
                          f"canonical one (not shown)")
 
@@ -483,7 +566,7 @@ def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
     exprs = [J for _, J in hc] + ([J for _, J in sec] if sec else []) + entries
     n_hc = len(hc)
     n_rho0 = len(exprs) - len(entries)
-    space = _Space(model, exprs)
+    space = _Space(model, exprs, _naming_universe(d))
     abbrs = list(space.occupations + space.rates)
     counts = []
     # ---- heat currents -------------------------------------------------------
@@ -504,7 +587,7 @@ def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
                     taken.add(sym.name)
                     abbrs.append(ab)
                     form = sym * R
-        _prove(space, form, i, abbrs, f"J_{name}")
+        form = _proved_or_plain(space, form, J, i, abbrs, f"J_{name}")
         currents.append((name, form))
         counts.append((f"J_{name}", total_ops([form], abbrs)))
     # ---- steady state: rho = N / D, D named once -------------------------------
@@ -551,7 +634,7 @@ def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
             re, im = (best[2 * k].build() if best[2 * k] else sp.S.Zero,
                       best[2 * k + 1].build() if best[2 * k + 1] else sp.S.Zero)
             form = (re + sp.I * im) / D
-            _prove(space, form, n_rho0 + k, abbrs, "the steady state")
+            form = _proved_or_plain(space, form, e, n_rho0 + k, abbrs, "the steady state")
             out.append(form)
         rho_c = ImmutableMatrix(rho.rows, rho.cols, out)
         counts.append(("rho", total_ops(out, abbrs)))
@@ -565,16 +648,28 @@ def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
                         tuple(counts), time.perf_counter() - t0)
 
 
-def compact_expression(model, expr, what: str = "the expression"):
+def _naming_universe(d) -> tuple:
+    """Every occupation the derivation's gamma matrices use (fixes the names)."""
+    out = set()
+    for g in d.rates.gammas:
+        for e in g.matrix:
+            out |= e.atoms(n)
+    return tuple(sorted(out, key=sp.default_sort_key))
+
+
+def compact_expression(model, expr, what: str = "the expression", names_from=None):
     """(form, abbreviations it uses) for any rational function of ``model``'s parameters
     and occupations (e.g. the difference ``cgsym check`` reports), proved equal to
     ``expr``.  Same search as :func:`compact` (n_p or Gamma_p atoms, collection by the
-    slow parameters), no J_sec candidate."""
-    space = _Space(model, [sp.sympify(expr)])
+    slow parameters), no J_sec candidate.  ``names_from``: a :class:`CompactForms` whose
+    occupation names are reused."""
+    universe = tuple(a.definition for a in names_from.abbreviations
+                     if a.kind == "occupation") if names_from is not None else ()
+    space = _Space(model, [sp.sympify(expr)], universe)
     abbrs = list(space.occupations + space.rates)
     num, den = space.fraction(0)
     if num.is_zero():
         return sp.S.Zero, ()
     form = _search(space, num, den, abbrs).build()
-    _prove(space, form, 0, abbrs, what)
+    form = _proved_or_plain(space, form, sp.sympify(expr), 0, abbrs, what)
     return form, tuple(_used(form, abbrs))
