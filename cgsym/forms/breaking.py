@@ -100,12 +100,22 @@ def fragments(expr, printer, limit: float = WIDTH) -> list[str]:
     if expr.is_Mul:
         if expr.could_extract_minus_sign():
             return ["-"] + fragments(-expr, printer, limit)
-        short, long_ = [], []
+        # consecutive short factors share a fragment while it stays short; a long
+        # factor is bracketed and broken inside; a line may end between fragments
+        out, group = [], []
         for f in expr.args:
-            (long_ if width(printer._print(f)) > limit / 2 else short).append(f)
-        out = [printer._print(sp.Mul(*short))] if short else []
-        for f in long_:
-            out += _bracketed(f, printer, limit)
+            if width(printer._print(f)) > limit / 2:
+                if group:
+                    out.append(printer._print(sp.Mul(*group)))
+                    group = []
+                out += _bracketed(f, printer, limit)
+                continue
+            if group and width(printer._print(sp.Mul(*group, f))) > limit / 2:
+                out.append(printer._print(sp.Mul(*group)))
+                group = []
+            group.append(f)
+        if group:
+            out.append(printer._print(sp.Mul(*group)))
         return out
     if expr.is_Pow:
         return _bracketed(expr, printer, limit)
