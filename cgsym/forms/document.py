@@ -74,12 +74,13 @@ class _Doc:
         if rows:
             self.out.append(r"\begin{align}" + "\n" + " \\\\\n".join(rows) + "\n" + r"\end{align}")
 
-    def where(self, abbreviations, printer):
+    def where(self, abbreviations, printer, label="where"):
         """'where n_h \\equiv n(omega_S, T_h), ...': each abbreviation defined once, in an
         unnumbered align (long definitions broken across lines)."""
         if not abbreviations:
             return
-        self.text("where")
+        if label:
+            self.text(label)
         rows = []
         for a in abbreviations:
             if a.kind == "occupation":
@@ -135,7 +136,7 @@ def derivation_document(d, only=SECTIONS) -> str:
     if notation:
         doc.text(r"\subsection*{Notation}")
         doc.text("Occupations and rate combinations used below:")
-        doc.where(notation, p)
+        doc.where(notation, p, label="")
     if "spectrum" in only:
         _spectrum_section(doc, d, p)
     if "gamma" in only:
@@ -274,19 +275,21 @@ def _steady_state_section(doc, d, comp, p, only):
                 if M[i, j] != 0 and j >= i:
                     rows += align_rows(rf"\rho_{{{labels[i]};{labels[j]}}}", M[i, j], p)
         doc.align(rows)
+        named = [a for a in comp.used(list(M)) if a.kind not in ("occupation", "rate")]
+        doc.where(named, p)
         doc.text(r"($\rho$ is Hermitian: the entries below the diagonal are the complex "
                  r"conjugates.)")
         _eigenbasis(doc, d, comp, p)
+    else:
+        named = []
     if "heat-currents" in only and comp.heat_currents:
         doc.text(r"\subsection*{Heat currents}")
         rows = []
         for name, J in comp.heat_currents:
             rows += align_rows(f"J_{{{name}}}", J, p)
         doc.align(rows)
-    exprs = [J for _, J in comp.heat_currents] if "heat-currents" in only else []
-    if "steady-state" in only and comp.steady_state is not None:
-        exprs += list(comp.steady_state)
-    doc.where([a for a in comp.used(exprs) if a.kind not in ("occupation", "rate")], p)
+        doc.where([a for a in comp.used([J for _, J in comp.heat_currents])
+                   if a.kind not in ("occupation", "rate") and a not in named], p)
 
 
 def _eigenbasis(doc, d, comp, p):
