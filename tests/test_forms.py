@@ -253,3 +253,16 @@ def test_check_shows_a_different_result_in_compact_form(capsys):
     line = next(x for x in out.splitlines() if "derived - yours" in x)
     assert "Gamma_h" in line and "n(omega_S" not in line
     assert "where" in out and "Gamma_h = gamma_h*(2*n_h + 1)" in out
+
+
+def test_complex_model_with_radicals():
+    """A qubit with sy in H_S: radical frequencies sqrt(w^2 + eps^2) inside the
+    occupations and complex coherences; compact steady state equal to the canonical."""
+    from test_complex_models import POINT, _model
+    m = _model("sy-in-hamiltonian")
+    d = cgsym.derive(m, "secular", False)
+    c = d.compact()
+    assert c.note == "" and c.count("rho") * 3 < sum(sp.count_ops(e) for e in d.steady_state.matrix)
+    A = np.asarray(lambdify_expr(c.expand(c.steady_state), m)(POINT), dtype=complex)
+    B = np.asarray(lambdify_expr(d.steady_state.matrix, m)(POINT), dtype=complex)
+    assert np.allclose(A, B, rtol=1e-12, atol=1e-14) and abs(np.trace(A) - 1) < 1e-12

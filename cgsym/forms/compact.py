@@ -110,6 +110,11 @@ class _Space:
         # canonical expressions are read without a substitution pass
         self.atom_index = dict(self.index)
         self.atom_index.update({a: self.index[g] for a, g in mapping.items()})
+        if self.rad_Q:
+            # radicals inside an atom (n(sqrt(w^2 + eps^2), T)) are mapped before the
+            # atom is looked up: index the atoms in their mapped form too
+            self.atom_index.update({self._map_radicals(a): self.index[g]
+                                    for a, g in mapping.items() if a is not sp.I})
         self.slow = [self.index[s] for s in model.slow if s in self.index]
         self._frac = {}
         self.rad_rel = []
@@ -486,6 +491,7 @@ class CompactForms(Printable):
     abbreviations: tuple[Abbreviation, ...]
     counts: tuple[tuple[str, int], ...]
     seconds: float
+    note: str = ""       # why the forms are the canonical ones, when the search failed
 
     def current(self, reservoir: str) -> sp.Expr:
         self.model.reservoir(reservoir)
@@ -550,6 +556,23 @@ def _secular_currents(d):
 
 
 def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
+    """Compact forms of a derivation (see :func:`_compact`); a presentation never stops a
+    derivation: if the search fails on an expression it cannot read, the canonical
+    results are returned as they are, with a note saying why."""
+    try:
+        return _compact(d, secular, steady_state)
+    except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError,
+            sp.PolynomialError, CgsymError) as exc:
+        hc = d.heat_currents.currents if d.heat_currents is not None else ()
+        rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
+        counts = tuple((f"J_{p}", ops(J)) for p, J in hc) + \
+            ((("rho", sum(ops(e) for e in rho)),) if rho is not None else ())
+        return CompactForms(d.model, d.regime, d.weak_internal, tuple(hc), rho, (), counts,
+                            0.0, f"compact forms unavailable ({type(exc).__name__}: "
+                                 f"{str(exc)[:200]}); the canonical forms are shown")
+
+
+def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
     """Compact forms of a :class:`~cgsym.derivation.Derivation`'s public results.
 
     Works only from ``d.heat_currents.currents``, ``d.steady_state.matrix``,

@@ -23,6 +23,8 @@ def compact_text(c, what=("heat-currents", "steady-state")) -> str:
     """Plain text: compact heat currents and steady state with their definitions."""
     out = ["Compact forms (each proved equal to the canonical form; abbreviations defined "
            "once; SymPy count_ops incl. the abbreviations used):"]
+    if c.note:
+        out.append(f"  note: {c.note}")
     if "heat-currents" in what and c.heat_currents:
         out.append("Heat currents:")
         for name, J in c.heat_currents:
