@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..errors import CgsymError
 from ..latex import SECTIONS, PaperPrinter
 from ..model import _parse
 from .breaking import WIDTH, align_rows, width, wrap_source
@@ -179,13 +180,16 @@ def _occupations(d, comp):
 def _model_section(doc, d, names):
     model = d.model
     doc.text(r"\subsection*{Model}")
-    h, hn = operator_expression(model.hamiltonian_text, model)
-    pp = PaperPrinter(model, {"symbol_names": {**names, **hn}})
-    rows = align_rows("H_S", h, pp)
-    for r in model.reservoirs:
-        x, xn = operator_expression(r.coupling_text, model)
-        pp = PaperPrinter(model, {"symbol_names": {**names, **xn}})
-        rows += align_rows(f"X_{{{r.name}}}", x, pp)
+    rows = []
+    for lhs, text, matrix in [("H_S", model.hamiltonian_text, model.hamiltonian)] + [
+            (f"X_{{{r.name}}}", r.coupling_text, r.coupling) for r in model.reservoirs]:
+        try:
+            op, on = operator_expression(text, model)
+        except (CgsymError, TypeError, ValueError):
+            # operator notation unavailable (a model built in Python): the matrix
+            rows += _matrix_rows(lhs, matrix, PaperPrinter(model, {"symbol_names": names}))
+            continue
+        rows += align_rows(lhs, op, PaperPrinter(model, {"symbol_names": {**names, **on}}))
     doc.align(rows)
     items = []
     for r in model.reservoirs:
