@@ -34,3 +34,8 @@ __all__ = [
     "heat_currents", "load_model", "master_equation", "model_from_dict", "model_from_toml", "n",
     "paper_current", "rates", "shipped_models", "steady_state",
 ]
+
+# presentation layer (issue 12): compact, paper-style views of derived results
+from .forms import CompactForms  # noqa: E402
+
+__all__ += ["CompactForms"]
