@@ -1019,6 +1019,15 @@ def fit_terms(terms: Sequence[PrintedTerm], target) -> list[tuple[PrintedTerm, s
     return [(merged[k], tidy(x[i])) for i, k in enumerate(keep)]
 
 
+def _signed_term(coef: str, body: str, first: bool) -> str:
+    """'coef body' as a summand: the first term carries no '+', a negative coefficient
+    its own '-' (never '+ -i[...]')."""
+    c = coef.strip()
+    if c.startswith("-"):
+        return f"- {c[1:].strip()}{body}"
+    return f"{'' if first else '+ '}{c}{body}"
+
+
 def superoperator_latex(pairs, model=None, show: Callable | None = None) -> str:
     r"""LaTeX of ``sum_k x_k [structure_k]`` (one term per line); ``show`` prints a
     coefficient (default: paper notation)."""
@@ -1027,13 +1036,7 @@ def superoperator_latex(pairs, model=None, show: Callable | None = None) -> str:
     for t, x in pairs:
         if x == 0:
             continue
-        c = show(x).strip()
-        # the first term carries no '+', a negative coefficient its own '-' (no '+ -i[...]')
-        if c.startswith("-"):
-            head, c = "- ", c[1:].strip()
-        else:
-            head = "+ " if lines else ""
-        lines.append(rf"{head}{c}\left[{t.latex}\right]")
+        lines.append(_signed_term(show(x), rf"\left[{t.latex}\right]", first=not lines))
     return r" \\ ".join(lines)
 
 
@@ -1089,7 +1092,7 @@ def ketbra_form(jump_terms, basis_labels: Sequence[str], U, model=None,
     for v in order:
         inner = " ".join(f"{s} {L(a, b)}\\rho {L(c, e)}" for s, (a, b, c, e) in groups[v])
         inner = inner[1:].strip() if inner.startswith("+") else inner
-        lines.append(rf"+ {show(v)}\left[{inner}\right]")
+        lines.append(_signed_term(show(v), rf"\left[{inner}\right]", first=not lines))
     K = K.applyfunc(tidy)
     kt = []
     for i in range(d):

@@ -145,7 +145,12 @@ def test_reproduction_report_is_typeset(run_reproduce, tmp_path):
     import subprocess
     _, out = run_reproduce
     tex = (out / "reproduction.tex").read_text()
-    assert "+ -i" not in tex and r"\begin{aligned}+ " not in tex
+    assert "+ -i" not in tex and not re.search(r"\\\\ \+ -", tex)   # no '+ -' summand
+    # a derived display opens with '+' only where the printed one does (a continuation
+    # line of a multi-line equation of the paper, e.g. Eq. 59)
+    for r in json.loads((out / "reproduction.json").read_text())["equations"]:
+        if (r.get("derived_latex") or "").lstrip().startswith("+"):
+            assert (r.get("printed_latex") or "").lstrip().startswith("+"), r["number"]
     assert r"$\omega_{S} = 1.1341$" in tex and "omega\\_S=1.1341" not in tex
     (tmp_path / "r.tex").write_text(tex)
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "r.tex"],
