@@ -215,8 +215,7 @@ def test_partial_secular_without_weak_limit_target():
 # ---------------------------------------------------------------------------
 from conftest import SHIPPED, REGIMES, case_marks  # noqa: E402
 
-FAST_ROUND_TRIP = {("two-qubits-two-baths", "partial-secular", True),
-                   ("tunnelling-qubit", "secular", False)}
+FAST_ROUND_TRIP = {("two-qubits-two-baths", "partial-secular", True)}
 ROUND_TRIP = [pytest.param(m, r, w, marks=(case_marks(m, r, w) + (
     [] if (m, r, w) in FAST_ROUND_TRIP else [pytest.mark.slow])),
     id=f"{m}-{r}-{'weak' if w else 'full'}")
