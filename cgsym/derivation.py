@@ -45,16 +45,20 @@ class Derivation(Printable):
         except CgsymError as exc:
             return (), str(exc)
 
-    def compact(self, secular: bool = True, steady_state: bool = True):
+    def compact(self, secular: bool = True, steady_state: bool = True,
+                max_nodes: int | None = 500_000):
         """Compact, paper-style forms of the heat currents and the steady state
         (:class:`cgsym.forms.CompactForms`: abbreviations defined once, rho = N/D, the
         partial-secular current as J_sec x factor when shorter), each proved equal to
-        the canonical result.  The canonical results are unchanged.  Memoised."""
-        key = (secular, steady_state)
+        the canonical result.  The canonical results are unchanged.  Above ``max_nodes``
+        expression nodes (None: no limit) the canonical forms are returned with a note.
+        Memoised."""
+        key = (secular, steady_state, max_nodes)
         memo = self.__dict__.setdefault("_compact_memo", {})
         if key not in memo:
             from .forms import compact
-            memo[key] = compact(self, secular=secular, steady_state=steady_state)
+            memo[key] = compact(self, secular=secular, steady_state=steady_state,
+                                max_nodes=max_nodes)
         return memo[key]
 
     def __str__(self):

@@ -265,3 +265,11 @@ def test_complex_model_with_radicals():
     A = np.asarray(lambdify_expr(c.expand(c.steady_state), m)(POINT), dtype=complex)
     B = np.asarray(lambdify_expr(d.steady_state.matrix, m)(POINT), dtype=complex)
     assert np.allclose(A, B, rtol=1e-12, atol=1e-14) and abs(np.trace(A) - 1) < 1e-12
+
+
+def test_size_limit_returns_the_canonical_forms_with_a_note():
+    d = derivation("two-qubits-two-baths", "partial-secular", True)
+    c = compact_fn(d, max_nodes=10)
+    assert "expression nodes" in c.note and c.abbreviations == ()
+    assert dict(c.heat_currents) == dict(d.heat_currents.currents)
+    assert "note: the canonical results have more than 10 expression nodes" in str(c)

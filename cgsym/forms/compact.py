@@ -518,7 +518,7 @@ class CompactForms(Printable):
         return d
 
     def count(self, quantity: str) -> int:
-        return next(c for q, c in self.counts if q == quantity)
+        return next((c for q, c in self.counts if q == quantity), None)
 
     def __str__(self):
         from .render import compact_text
@@ -555,21 +555,49 @@ def _secular_currents(d):
     return heat_currents(ss).currents
 
 
-def compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
+#: expression-tree nodes of the canonical results above which derive skips the search
+#: (the tunnelling qubit, partial secular, no weak limit: two 544k-op currents)
+MAX_NODES = 500_000
+
+
+def _nodes(exprs, limit) -> int:
+    total = 0
+    for e in exprs:
+        for _ in sp.preorder_traversal(e):
+            total += 1
+            if total > limit:
+                return total
+    return total
+
+
+def compact(d, secular: bool = True, steady_state: bool = True,
+            max_nodes: int | None = MAX_NODES) -> CompactForms:
     """Compact forms of a derivation (see :func:`_compact`); a presentation never stops a
-    derivation: if the search fails on an expression it cannot read, the canonical
-    results are returned as they are, with a note saying why."""
+    derivation: if the search fails on an expression it cannot read, or the canonical
+    results are larger than ``max_nodes`` expression nodes (None: no limit), the
+    canonical results are returned as they are, with a note saying why."""
+    hc0 = d.heat_currents.currents if d.heat_currents is not None else ()
+    rho0 = list(d.steady_state.matrix) if (steady_state and d.steady_state.unique) else []
+    if max_nodes is not None:
+        size = _nodes([J for _, J in hc0] + rho0, max_nodes)
+        if size > max_nodes:
+            return _canonical_forms(d, steady_state, f"the canonical results have more than "
+                                    f"{max_nodes:,} expression nodes, the compact search's "
+                                    f"limit (Derivation.compact(max_nodes=None) lifts it)")
     try:
         return _compact(d, secular, steady_state)
     except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError,
             sp.PolynomialError, CgsymError) as exc:
-        hc = d.heat_currents.currents if d.heat_currents is not None else ()
-        rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
-        counts = tuple((f"J_{p}", ops(J)) for p, J in hc) + \
-            ((("rho", sum(ops(e) for e in rho)),) if rho is not None else ())
-        return CompactForms(d.model, d.regime, d.weak_internal, tuple(hc), rho, (), counts,
-                            0.0, f"compact forms unavailable ({type(exc).__name__}: "
-                                 f"{str(exc)[:200]}); the canonical forms are shown")
+        return _canonical_forms(d, steady_state, f"compact forms unavailable "
+                                f"({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _canonical_forms(d, steady_state, why) -> CompactForms:
+    """The canonical results themselves (no abbreviation), with the reason."""
+    hc = d.heat_currents.currents if d.heat_currents is not None else ()
+    rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
+    return CompactForms(d.model, d.regime, d.weak_internal, tuple(hc), rho, (), (), 0.0,
+                        why + "; the canonical forms are shown")
 
 
 def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:

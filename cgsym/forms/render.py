@@ -28,12 +28,15 @@ def compact_text(c, what=("heat-currents", "steady-state")) -> str:
     if "heat-currents" in what and c.heat_currents:
         out.append("Heat currents:")
         for name, J in c.heat_currents:
-            out.append(f"  J_{name} = {sp.sstr(J)}   [{c.count('J_' + name)} ops]")
+            n_ops = c.count('J_' + name)
+            out.append(f"  J_{name} = {sp.sstr(J)}" + (f"   [{n_ops} ops]" if n_ops else ""))
         out += _where_text(c, [J for _, J in c.heat_currents])
     if "steady-state" in what and c.steady_state is not None:
         basis = c.model.basis
-        out.append(f"Steady state rho = N / D (product basis {', '.join(basis)}) "
-                   f"[{c.count('rho')} ops]:")
+        n_ops = c.count("rho")
+        out.append(f"Steady state {'' if c.note else 'rho = N / D '}(product basis "
+                   f"{', '.join(basis)})"
+                   + (f" [{n_ops} ops]:" if n_ops else ":"))
         M = c.steady_state
         for i, a in enumerate(basis):
             for j, b in enumerate(basis):
