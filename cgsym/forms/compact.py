@@ -149,6 +149,25 @@ class _Space:
                     and x.base in G)
         return sp.sympify(e).replace(query, lambda x: G[x.base] ** int(x.exp * Q[x.base]))
 
+    def _map_exp_powers(self, e):
+        """exp(k b) -> exp(b)^k when exp(b) is a generator (SymPy folds exp(b)**2 into
+        exp(2 b) when a form is built; the proof reads it back)."""
+        exps = [(a.args[0], self.atom_index[a]) for a in self.atom_index
+                if isinstance(a, sp.exp)]
+        if not exps:
+            return e
+
+        def query(x):
+            return isinstance(x, sp.exp) and x not in self.atom_index
+
+        def value(x):
+            for b, i in exps:
+                k = sp.cancel(x.args[0] / b)
+                if k.is_Integer and k != 0:
+                    return self.gens[i] ** int(k)
+            return x
+        return e.replace(query, value)
+
     def _unmap(self, e):
         back = {g: self._unmap(b) ** sp.Rational(1, self.rad_Q[b])
                 for b, g in self.rad_gen.items() if e.has(g)}
@@ -219,6 +238,7 @@ class _Space:
         e = sp.sympify(expr)
         if self.rad_Q:
             e = self._map_radicals(e)
+        e = self._map_exp_powers(e)
         num, den = _fraction(self.ring, self.atom_index, e)
         if self.unsubst:
             degs = {i: max(int(num.degrees()[i]), int(den.degrees()[i])) for i in self.unsubst}

@@ -116,7 +116,7 @@ def derivation_document(d, only=SECTIONS) -> str:
     ss = d.steady_state
     want_ss = ss.unique and ("steady-state" in only or "heat-currents" in only)
     comp = d.compact(steady_state="steady-state" in only) if want_ss else None
-    if comp is not None and comp.note:
+    if comp is not None and "expression nodes" in comp.note:
         # results too large to typeset usefully (hundreds of thousands of operations):
         # say so instead of writing hundreds of pages
         want_ss = False
@@ -159,7 +159,7 @@ def derivation_document(d, only=SECTIONS) -> str:
         _master_equation_section(doc, d, p, "lindblad" in only, to_n)
     if want_ss:
         _steady_state_section(doc, d, comp, p, only)
-    elif comp is not None and comp.note:
+    elif comp is not None and "expression nodes" in comp.note:
         doc.text(r"\subsection*{Steady state and heat currents}")
         doc.text("Not typeset: " + _esc(comp.note) + r". The closed forms are in "
                  r"\texttt{cgsym derive --format json}.")
@@ -279,7 +279,8 @@ def _steady_state_section(doc, d, comp, p, only):
     labels = list(model.basis)
     if "steady-state" in only and comp.steady_state is not None:
         doc.text(r"\subsection*{Steady state}")
-        doc.text(r"In the product basis, $\rho = N/D$ with one denominator $D$:")
+        doc.text(r"In the product basis, $\rho = N/D$ with one denominator $D$:" if not comp.note
+                 else r"In the product basis (canonical forms):")
         rows = []
         M = comp.steady_state
         for i in range(M.rows):
