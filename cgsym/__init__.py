@@ -56,3 +56,7 @@ __all__ += ["model_from_operators", "model_to_toml"]
 from .errors import CgsymWarning  # noqa: E402  (issue 14: a model that is probably not meant)
 
 __all__ += ["CgsymWarning"]
+# presentation layer (issue 12): compact, paper-style views of derived results
+from .forms import CompactForms  # noqa: E402
+
+__all__ += ["CompactForms"]

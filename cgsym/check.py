@@ -45,12 +45,20 @@ class CheckResult(Printable):
     values: tuple = ()                # (derived, user) at the point
     factor: sp.Expr | None = None     # yours = factor * derived at every point (2, 1/2, -1)
     hint: str = ""                    # what such a factor usually means
+    # the difference in compact form (cgsym.forms): (expr, abbreviations it uses)
+    compact_difference: tuple = ()
 
     def __str__(self):
         if self.equal:
             return f"EQUAL ({'proved exactly' if self.method == 'exact' else 'equal at 30 digits at 6 random points; no exact proof'})"
         lines = ["DIFFERENT"]
-        if self.difference is not None:
+        if self.compact_difference:
+            form, abbrs = self.compact_difference
+            lines.append(f"  derived - yours = {sp.sstr(form)}")
+            if abbrs:
+                lines.append("    where " + "; ".join(f"{a.name} = {sp.sstr(a.definition)}"
+                                                     for a in abbrs))
+        elif self.difference is not None:
             lines.append(f"  derived - yours = {sp.sstr(self.difference)}")
         if self.point:
             lines.append("  at " + ", ".join(f"{k}={v:.6g}" for k, v in self.point) + ":")
@@ -198,7 +206,8 @@ def compare(model: Model, derived, user, quantity: str = "") -> CheckResult:
             factor = _constant_factor(model, derived, user)
             return CheckResult(quantity, False, derived, user, "numeric", small, point,
                                (_fmt(a), _fmt(b)), factor,
-                               _factor_hint(model, quantity, factor))
+                               _factor_hint(model, quantity, factor),
+                               _compact_difference(model, t))
     return CheckResult(quantity, True, derived, user, "exact" if exact else "numeric", None)
 
 
@@ -238,6 +247,19 @@ def _factor_hint(model: Model, quantity: str, factor) -> str:
         return f"a sign convention: J[{p}] is the heat current from reservoir {p} into the " \
                f"system"
     return convention
+
+
+def _compact_difference(model, diff) -> tuple:
+    """The difference in compact, paper-style form (proved equal), or () when it is not
+    a rational function of the parameters and occupations or stays too long to help."""
+    from .forms.compact import compact_expression
+    try:
+        form, abbrs = compact_expression(model, diff, "the difference")
+    except (CgsymError, ValueError, TypeError, ZeroDivisionError, sp.PolynomialError):
+        return ()
+    if sp.count_ops(form) > 400:
+        return ()
+    return (form, abbrs)
 
 
 def _fmt(z: complex) -> str:

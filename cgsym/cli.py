@@ -129,6 +129,8 @@ def cmd_derive(args):
         raise CgsymError(f"--regime {args.regime} is evaluated numerically at a point: use "
                          f"cgsym evaluate ... --regime {args.regime} --at ... or cgsym compare")
     check_regime(args.regime)
+    from .latex import parse_only
+    only = parse_only(args.only)
     with time_limit(args.timeout):
         d = cached_derive(args.model, args.regime, args.weak_internal,
                           use_cache=not args.no_cache)
@@ -136,12 +138,14 @@ def cmd_derive(args):
         from .exact.commands import derive_with_lamb_shift
         return derive_with_lamb_shift(args, d)
     if args.format == "json":
-        print(json.dumps(d.to_json(), indent=1, sort_keys=False))
+        print(json.dumps(d.to_json(None if args.only is None else only), indent=1,
+                         sort_keys=False))
     elif args.format == "latex":
         from .latex import derivation_latex
-        sys.stdout.write(derivation_latex(d))
+        sys.stdout.write(derivation_latex(d, only))
     else:
-        print(str(d))
+        from .latex import derivation_text
+        print(derivation_text(d, only))
     return 0
 
 
@@ -444,6 +448,9 @@ def build_parser():
     _add_cache_arg(d)
     d.add_argument("--lamb-shift", action="store_true",
                    help="also derive the Lamb shift H_LS of the regime (paper Eq. 30)")
+    d.add_argument("--only", default=None, metavar="PART[,PART...]",
+                   help="print only these parts: spectrum, gamma, master-equation, lindblad, "
+                        "steady-state, heat-currents (comma-separated)")
     d.set_defaults(func=cmd_derive)
     e = sub.add_parser("evaluate", help="evaluate the derived closed forms at a parameter point")
     _add_model_args(e, regime_choices=True)

@@ -45,6 +45,22 @@ class Derivation(Printable):
         except CgsymError as exc:
             return (), str(exc)
 
+    def compact(self, secular: bool = True, steady_state: bool = True,
+                max_nodes: int | None = 500_000):
+        """Compact, paper-style forms of the heat currents and the steady state
+        (:class:`cgsym.forms.CompactForms`: abbreviations defined once, rho = N/D, the
+        partial-secular current as J_sec x factor when shorter), each proved equal to
+        the canonical result.  The canonical results are unchanged.  Above ``max_nodes``
+        expression nodes (None: no limit) the canonical forms are returned with a note.
+        Memoised."""
+        key = (secular, steady_state, max_nodes)
+        memo = self.__dict__.setdefault("_compact_memo", {})
+        if key not in memo:
+            from .forms import compact
+            memo[key] = compact(self, secular=secular, steady_state=steady_state,
+                                max_nodes=max_nodes)
+        return memo[key]
+
     def __str__(self):
         from .latex import derivation_text
         return derivation_text(self)
@@ -55,8 +71,35 @@ class Derivation(Printable):
             return heat_currents_latex(self.heat_currents, printer)
         return steady_state_latex(self.steady_state, printer)
 
-    def to_json(self) -> dict:
-        """The JSON document of ``cgsym derive --format json``."""
+    def to_json(self, only=None) -> dict:
+        """The JSON document of ``cgsym derive --format json`` (``only``: the sections of
+        :data:`cgsym.latex.SECTIONS` to include; the header keys are always there)."""
+        out = self._json_all(only)
+        if only is None:
+            return out
+        keys = {"spectrum": ("eigenstates", "frequencies", "clusters", "eigenoperators",
+                             "frequency_differences"),
+                "gamma": ("gamma", "gamma_positive"),
+                "master-equation": ("gamma", "lindblad_form"),
+                "lindblad": ("lindblad_form",),
+                "steady-state": ("steady_state", "stationary_manifold", "kernel_dimension"),
+                "heat-currents": ("heat_currents",)}
+        keep = {"model", "regime", "weak_internal", "parameters", "roles", "conventions",
+                "notes", "compact"}
+        for s in only:
+            keep.update(keys[s])
+        out = {k: v for k, v in out.items() if k in keep}
+        if "compact" in out:
+            c = out["compact"]
+            if "heat-currents" not in only:
+                c.pop("heat_currents", None)
+            if "steady-state" not in only:
+                c.pop("steady_state", None)
+            if len(c) == 1:           # abbreviations alone: nothing asked uses them
+                out.pop("compact")
+        return out
+
+    def _json_all(self, only=None) -> dict:
         model = self.model
         ss = self.steady_state
         out = {
@@ -99,6 +142,8 @@ class Derivation(Printable):
                                    "matrix": [[sp.sstr(x) for x in ss.matrix.row(i)]
                                               for i in range(ss.matrix.rows)]}
             out["heat_currents"] = {name: sp.sstr(J) for name, J in self.heat_currents.currents}
+            c = self.compact(steady_state=only is None or "steady-state" in only).to_json()
+            out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state", "abbreviations")}
         else:
             out["steady_state"] = None
             out["stationary_manifold"] = [[[sp.sstr(x) for x in m.row(i)] for i in range(m.rows)]

@@ -143,47 +143,75 @@ def spectrum_text(spec) -> str:
     return "\n".join(lines)
 
 
-def derivation_text(d) -> str:
-    """The full human-readable report of ``cgsym derive --format text``."""
+#: the parts of a derivation ``derive --only`` can print, in document order
+SECTIONS = ("spectrum", "gamma", "master-equation", "lindblad", "steady-state", "heat-currents")
+
+
+def parse_only(text) -> tuple[str, ...]:
+    """``--only a,b`` -> the sections in document order (one clear error otherwise)."""
+    from .errors import CgsymError
+    if text is None:
+        return SECTIONS
+    asked = [t.strip() for t in str(text).split(",") if t.strip()]
+    bad = [t for t in asked if t not in SECTIONS]
+    if bad or not asked:
+        raise CgsymError(f"--only: unknown part '{bad[0] if bad else text}' (choose from "
+                         f"{', '.join(SECTIONS)}; comma-separated)")
+    return tuple(s for s in SECTIONS if s in asked)
+
+
+def derivation_text(d, only=SECTIONS) -> str:
+    """The full human-readable report of ``cgsym derive --format text`` (``only``: the
+    sections to print, see :data:`SECTIONS`); compact forms follow the canonical ones."""
     model = d.model
     out = [f"cgsym derivation: model {model.name}, regime {d.regime}"
            + (", weak internal coupling" if d.weak_internal else ""),
            "Conventions: hbar = k_B = 1; n(w, T) = 1/(exp(w/T) - 1); J_p = Tr[H_S D_p[rho]] is the "
-           "energy current from reservoir p into the system.",
-           "", spectrum_text(d.spectrum), "", "gamma matrices (rows/columns m):"]
-    for g in d.rates.gammas:
-        out.append(f"  reservoir {g.reservoir}, m = {list(g.indices)}:")
-        for i in range(g.matrix.rows):
-            out.append("    [" + ", ".join(_s(x) for x in g.matrix.row(i)) + "]")
-        flag = "" if g.positivity.status == "positive" else "  <-- WARNING"
-        out.append(f"    positivity: {g.positivity.status} ({g.positivity.reason}){flag}")
-    out.append("")
-    out.append("Master equation: d rho/dt = -i[H_S, rho] + sum_p sum_mn gamma^p_mn "
-               "(X_m rho X_n^+ - 1/2 {X_n^+ X_m, rho})")
-    out.append(f"  {len(d.master_equation.terms)} dissipator terms")
-    channels, problem = d.lindblad_form()
-    out.append("Diagonal Lindblad form: D_p[rho] = sum_k rate_k (L_k rho L_k^+ - 1/2 {L_k^+ L_k, rho}), "
-               "L_k = sum_m c_m X_{p,m} (eigen: rates are eigenvalues of gamma; ldl: pivots of "
-               "gamma = L diag(d) L^+):")
-    for c in channels:
-        comb = " + ".join(f"({_s(k)})*X_{c.reservoir},{m}" for m, k in c.combination)
-        out.append(f"  {c.reservoir} [{c.method}]: rate {_s(c.rate)}; L = {comb}")
-    if problem:
-        out.append(f"  not available: {problem}  <-- WARNING")
-    out.append("")
+           "energy current from reservoir p into the system."]
+    if "spectrum" in only:
+        out += ["", spectrum_text(d.spectrum)]
+    if "gamma" in only:
+        out += ["", "gamma matrices (rows/columns m):"]
+        for g in d.rates.gammas:
+            out.append(f"  reservoir {g.reservoir}, m = {list(g.indices)}:")
+            for i in range(g.matrix.rows):
+                out.append("    [" + ", ".join(_s(x) for x in g.matrix.row(i)) + "]")
+            flag = "" if g.positivity.status == "positive" else "  <-- WARNING"
+            out.append(f"    positivity: {g.positivity.status} ({g.positivity.reason}){flag}")
+    if "master-equation" in only:
+        out.append("")
+        out.append("Master equation: d rho/dt = -i[H_S, rho] + sum_p sum_mn gamma^p_mn "
+                   "(X_m rho X_n^+ - 1/2 {X_n^+ X_m, rho})")
+        out.append(f"  {len(d.master_equation.terms)} dissipator terms")
+    if "lindblad" in only:
+        channels, problem = d.lindblad_form()
+        out.append("Diagonal Lindblad form: D_p[rho] = sum_k rate_k (L_k rho L_k^+ - 1/2 {L_k^+ L_k, "
+                   "rho}), L_k = sum_m c_m X_{p,m} (eigen: rates are eigenvalues of gamma; ldl: "
+                   "pivots of gamma = L diag(d) L^+):")
+        for c in channels:
+            comb = " + ".join(f"({_s(k)})*X_{c.reservoir},{m}" for m, k in c.combination)
+            out.append(f"  {c.reservoir} [{c.method}]: rate {_s(c.rate)}; L = {comb}")
+        if problem:
+            out.append(f"  not available: {problem}  <-- WARNING")
     ss = d.steady_state
     if ss.unique:
-        out.append("Steady state (product basis " + ", ".join(model.basis) + "):")
-        for i, a in enumerate(model.basis):
-            for j, b in enumerate(model.basis):
-                v = ss.matrix[i, j]
-                if v != 0:
-                    out.append(f"  rho[{a}; {b}] = {_s(v)}")
-        out.append("")
-        out.append("Heat currents (from each reservoir into the system):")
-        for name, J in d.heat_currents.currents:
-            out.append(f"  J_{name} = {_s(J)}")
-    else:
+        if "steady-state" in only:
+            out += ["", "Steady state (product basis " + ", ".join(model.basis) + "):"]
+            for i, a in enumerate(model.basis):
+                for j, b in enumerate(model.basis):
+                    v = ss.matrix[i, j]
+                    if v != 0:
+                        out.append(f"  rho[{a}; {b}] = {_s(v)}")
+        if "heat-currents" in only:
+            out += ["", "Heat currents (from each reservoir into the system):"]
+            for name, J in d.heat_currents.currents:
+                out.append(f"  J_{name} = {_s(J)}")
+        parts = tuple(s for s in ("heat-currents", "steady-state") if s in only)
+        if parts:
+            from .forms.render import compact_text
+            c = d.compact(steady_state="steady-state" in only)
+            out += ["", compact_text(c, parts)]
+    elif "steady-state" in only or "heat-currents" in only:
         out.append(f"Steady state: NOT UNIQUE - the Liouvillian kernel has dimension "
                    f"{ss.kernel_dimension}; stationary manifold basis:")
         for k, m in enumerate(ss.manifold):
@@ -193,18 +221,8 @@ def derivation_text(d) -> str:
     return "\n".join(out)
 
 
-def derivation_latex(d) -> str:
-    """A standalone LaTeX document of a derivation."""
-    p = PaperPrinter(d.model)
-    body = [r"\section*{Spectrum}", r"\[" + spectrum_latex(d.spectrum, p) + r"\]",
-            r"\section*{$\gamma$ matrices}", r"\[" + rates_latex(d.rates, p) + r"\]",
-            r"\section*{Master equation}",
-            r"\begin{multline*}" + r" \\ + ".join(master_equation_parts(d.master_equation, p))
-            + r"\end{multline*}",
-            r"\section*{Steady state}", r"\[" + steady_state_latex(d.steady_state, p) + r"\]"]
-    if d.heat_currents is not None:
-        body += [r"\section*{Heat currents}", r"\[" + heat_currents_latex(d.heat_currents, p) + r"\]"]
-    title = f"{d.model.name}: {d.regime}" + (" (weak internal coupling)" if d.weak_internal else "")
-    return "\n".join([r"\documentclass{article}", r"\usepackage{amsmath,amssymb}",
-                      r"\usepackage[margin=1.5cm,landscape]{geometry}", r"\begin{document}",
-                      r"\section*{" + title.replace("_", r"\_") + "}"] + body + [r"\end{document}", ""])
+def derivation_latex(d, only=SECTIONS) -> str:
+    """A standalone LaTeX document of a derivation that reads like the paper (see
+    :mod:`cgsym.forms.document`)."""
+    from .forms.document import derivation_document
+    return derivation_document(d, only)

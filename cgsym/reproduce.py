@@ -1020,6 +1020,15 @@ def fit_terms(terms: Sequence[PrintedTerm], target) -> list[tuple[PrintedTerm, s
     return [(merged[k], tidy(x[i])) for i, k in enumerate(keep)]
 
 
+def _signed_term(coef: str, body: str, first: bool) -> str:
+    """'coef body' as a summand: the first term carries no '+', a negative coefficient
+    its own '-' (never '+ -i[...]')."""
+    c = coef.strip()
+    if c.startswith("-"):
+        return f"- {c[1:].strip()}{body}"
+    return f"{'' if first else '+ '}{c}{body}"
+
+
 def superoperator_latex(pairs, model=None, show: Callable | None = None) -> str:
     r"""LaTeX of ``sum_k x_k [structure_k]`` (one term per line); ``show`` prints a
     coefficient (default: paper notation)."""
@@ -1028,7 +1037,7 @@ def superoperator_latex(pairs, model=None, show: Callable | None = None) -> str:
     for t, x in pairs:
         if x == 0:
             continue
-        lines.append(rf"+ {show(x)}\left[{t.latex}\right]")
+        lines.append(_signed_term(show(x), rf"\left[{t.latex}\right]", first=not lines))
     return r" \\ ".join(lines)
 
 
@@ -1084,7 +1093,7 @@ def ketbra_form(jump_terms, basis_labels: Sequence[str], U, model=None,
     for v in order:
         inner = " ".join(f"{s} {L(a, b)}\\rho {L(c, e)}" for s, (a, b, c, e) in groups[v])
         inner = inner[1:].strip() if inner.startswith("+") else inner
-        lines.append(rf"+ {show(v)}\left[{inner}\right]")
+        lines.append(_signed_term(show(v), rf"\left[{inner}\right]", first=not lines))
     K = K.applyfunc(tidy)
     kt = []
     for i in range(d):
@@ -1272,6 +1281,51 @@ def _tex_text(s: str) -> str:
     return "".join(rep.get(c, c) for c in s)
 
 
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda",
+          "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega",
+          "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
+_ASSIGN = re.compile(r"^([A-Za-z][A-Za-z0-9]*(?:_\{?[A-Za-z0-9+\-,]+\}?)?)=([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9+\-,]+\}|[A-Za-z0-9+\-]+))$|^("
+                   + "|".join(sorted(_GREEK)) + ")$")
+_SCI = re.compile(r"^([-+]?[0-9.]+)e([-+]?)0*([0-9]+)$")
+
+
+def _math_name(name: str) -> str:
+    base, _, sub = name.partition("_")
+    b = ("\\" + base) if base in _GREEK else base
+    sub = sub[1:-1] if sub.startswith("{") and sub.endswith("}") else sub
+    return b + (f"_{{{sub}}}" if sub else "")
+
+
+def _math_number(x: str) -> str:
+    m = _SCI.match(x)
+    if m:
+        return rf"{m.group(1)}\times 10^{{{'-' if m.group(2) == '-' else ''}{m.group(3)}}}"
+    return x
+
+
+def evidence_latex(text: str) -> str:
+    """Evidence strings typeset: parameter assignments (omega_S=1.1341), names with
+    subscripts (sigma_{1+}, T_l), Greek names and numbers in scientific notation become
+    inline mathematics; the rest is text (escaped), so lines can break between words."""
+    out = []
+    for word in text.split(" "):
+        m = re.match(r"^([\[(]*)(.*?)([\]),;:]*)$", word)
+        lead, core, trail = m.groups() if m else ("", word, "")
+        a = _ASSIGN.match(core)
+        if a:
+            math = f"{_math_name(a.group(1))} = {_math_number(a.group(2))}"
+        elif _NAME.match(core):
+            math = _math_name(core)
+        elif _SCI.match(core):
+            math = _math_number(core)
+        else:
+            out.append(_tex_text(word))
+            continue
+        out.append(_tex_text(lead) + "$" + math + "$" + _tex_text(trail))
+    return " ".join(out)
+
+
 def _display(body: str, tag: str) -> str:
     body = clean_printed(body)
     # display material: an aligned block scaled down to the line width when wider
@@ -1282,20 +1336,25 @@ def _display(body: str, tag: str) -> str:
 
 def to_latex(records: Sequence[Record], seconds: float) -> str:
     n_err = sum(r.verdict == "erratum" for r in records)
-    out = [r"\documentclass[10pt]{article}", r"\usepackage{amsmath,amssymb,graphicx}",
+    out = [r"\documentclass[10pt]{article}", r"\usepackage{amsmath,amssymb,graphicx,longtable}",
            r"\usepackage[margin=1.6cm,landscape]{geometry}",
-           r"\setlength{\parindent}{0pt}\allowdisplaybreaks",
+           r"\setlength{\parindent}{0pt}\allowdisplaybreaks\setlength{\emergencystretch}{3em}",
            r"\begin{document}",
            r"\section*{Cresser \& Facer reproduced by cgsym}",
            (rf"{len(records)} equations: {len(records) - n_err} reproduced, {n_err} errata "
             rf"({seconds:.1f}\,s). Conventions: $\hbar = k_B = 1$; $n(\omega, T) = "
             r"1/(e^{\omega/T} - 1)$; $J = J_{\mathrm{hot}} - J_{\mathrm{cold}}$ "
             r"(the paper's Eqs.~112, 138)."),
-           r"\begin{center}\begin{tabular}{lll}\textbf{equation} & \textbf{section} & "
-           r"\textbf{verdict}\\ \hline"]
-    for r in records:
-        out.append(rf"{_tex_text(r.number)} & {_tex_text(r.section)} & {r.verdict}\\")
-    out.append(r"\end{tabular}\end{center}")
+           # three records per row in a longtable: the table starts on page 1 and may
+           # break across pages instead of floating away and leaving page 1 blank
+           r"\begin{longtable}{lll@{\qquad}lll@{\qquad}lll}" + " & ".join(
+               [r"\textbf{equation} & \textbf{section} & \textbf{verdict}"] * 3)
+           + r"\\ \hline \endhead"]
+    cells = [rf"{_tex_text(r.number)} & {_tex_text(r.section)} & {r.verdict}" for r in records]
+    for k in range(0, len(cells), 3):
+        row = cells[k:k + 3] + [" & & "] * (3 - len(cells[k:k + 3]))
+        out.append(" & ".join(row) + r"\\")
+    out.append(r"\end{longtable}")
     section = None
     for r in records:
         if r.section.split()[0] != section:
@@ -1310,7 +1369,7 @@ def to_latex(records: Sequence[Record], seconds: float) -> str:
             defs = "; ".join(rf"${_sym_latex(k)} = {sp.latex(v)}$" for k, v in r.definitions)
             out.append(r"\textbf{Definitions that make the printed form hold:} " + defs + r"\par")
         if r.evidence:
-            out.append(r"\textbf{Evidence:} {\small " + _tex_text(r.evidence) + r"}\par")
+            out.append(r"\textbf{Evidence:} {\small " + evidence_latex(r.evidence) + r"}\par")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 

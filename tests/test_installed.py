@@ -32,6 +32,16 @@ def test_pyproject_ships_the_derivations():
     assert sorted(p.name for p in (ROOT / "derivations").glob("sec*.py"))
 
 
+def test_pyproject_ships_every_subpackage():
+    """A subpackage missing from the explicit list installs editable but not from a wheel."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "cgsym").rglob("__init__.py")}
+    assert found <= listed, f"not shipped: {sorted(found - listed)}"
+
+
 def test_installed_scripts_come_first(monkeypatch, tmp_path):
     shipped = tmp_path / "site" / "cgsym" / "derivations"
     shipped.mkdir(parents=True)

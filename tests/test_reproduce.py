@@ -136,6 +136,34 @@ def test_reproduction_tex_compiles(run_reproduce):
     assert (out / "reproduction.pdf").stat().st_size > 10_000
 
 
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_reproduction_report_is_typeset(run_reproduce, tmp_path):
+    """Issue 12: the verdict table starts on page 1 (no blank first page), no overfull
+    box wider than 20 pt, no stray '+ -i[...]' opening a master equation, evidence
+    parameter points typeset as mathematics."""
+    import re
+    import subprocess
+    _, out = run_reproduce
+    tex = (out / "reproduction.tex").read_text()
+    assert "+ -i" not in tex and not re.search(r"\\\\ \+ -", tex)   # no '+ -' summand
+    # a derived display opens with '+' only where the printed one does (a continuation
+    # line of a multi-line equation of the paper, e.g. Eq. 59)
+    for r in json.loads((out / "reproduction.json").read_text())["equations"]:
+        if (r.get("derived_latex") or "").lstrip().startswith("+"):
+            assert (r.get("printed_latex") or "").lstrip().startswith("+"), r["number"]
+    assert r"$\omega_{S} = 1.1341$" in tex and "omega\\_S=1.1341" not in tex
+    (tmp_path / "r.tex").write_text(tex)
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "r.tex"],
+                   cwd=tmp_path, capture_output=True, timeout=300)
+    log = (tmp_path / "r.log").read_text(errors="replace")
+    wide = [float(x) for x in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)", log)]
+    assert not wide or max(wide) <= 20.0, wide
+    if shutil.which("pdftotext"):
+        page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "r.pdf", "-"], cwd=tmp_path,
+                               capture_output=True, text=True).stdout
+        assert "verdict" in page1 and "reproduced" in page1
+
+
 # ---------------------------------------------------------------------------
 # the regression guard, on fabricated records (no derivation run)
 # ---------------------------------------------------------------------------

@@ -1,0 +1,151 @@
+"""Paper-style abbreviations, named from the model (never from the paper's models).
+
+* occupations: n(w, T_p) -> ``n_p`` when reservoir p's occupations are evaluated at one
+  frequency; with several, the frequency's offset from its slow -> 0 limit names it:
+  n(w0 + s, T_p) -> ``n_pp`` (LaTeX n_{p+}), n(w0 - s, T_p) -> ``n_pm`` (n_{p-}),
+  n(w0, T_p) -> ``n_p`` (the paper's n_h, n_{h+}, n_{h-}); any other pattern (several
+  slow parameters, several base frequencies) is numbered n_{p,1}, n_{p,2}, ... in the
+  order of the frequencies' values under the declared hierarchy (slow << frequency);
+* rate combinations: Gamma_p(w) = gamma_p(w) (2 n(w, T_p) + 1) -> ``Gamma_p`` with the
+  same suffixes (the paper's gamma_h (2 n_h + 1));
+* results named through another: ``Jsec_p`` (the secular current of the same model).
+
+Every abbreviation is an :class:`Abbreviation`: an ASCII SymPy symbol (what JSON and
+``sympify`` read), its definition, and its LaTeX.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..spectrum import reference_point
+from ..symbols import OMEGA, n
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    """``symbol`` stands for ``definition`` (which may use earlier abbreviations)."""
+
+    symbol: sp.Symbol
+    definition: sp.Expr
+    latex: str
+    kind: str          # "occupation" | "rate" | "result" | "denominator"
+
+    @property
+    def name(self) -> str:
+        return self.symbol.name
+
+
+def _taken(model) -> set[str]:
+    from ..symbols import RESERVED_NAMES
+    return {p.name for p in model.parameters} | set(RESERVED_NAMES)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    out = name
+    k = 2
+    while out in taken:
+        out = f"{name}{'_' * (k - 1)}"
+        k += 1
+    taken.add(out)
+    return out
+
+
+def _reservoir_of_temperature(model):
+    """temperature -> the first reservoir at that temperature (model order)."""
+    out = {}
+    for r in model.reservoirs:
+        out.setdefault(r.temperature, r)
+    return out
+
+
+def _suffixes(model, freqs) -> dict:
+    """frequency -> (ascii suffix, latex suffix) for one reservoir's occupations."""
+    freqs = list(freqs)
+    if len(freqs) == 1:
+        return {freqs[0]: ("", "")}
+    slow = model.slow
+    zero = {s: 0 for s in slow}
+    bases = {sp.expand(w.xreplace(zero)) for w in freqs}
+    if len(slow) == 1 and len(bases) == 1:
+        s = slow[0]
+        signs = {}
+        for w in freqs:
+            off = sp.expand(w - w.xreplace(zero))
+            c = sp.Poly(off, s).coeffs() if off != 0 else [0]
+            if off != 0 and (not sp.Poly(off, s).is_linear or off.free_symbols != {s}):
+                signs = None
+                break
+            sg = 0 if off == 0 else (1 if c[0] > 0 else -1)
+            if sg in signs.values():
+                signs = None
+                break
+            signs[w] = sg
+        if signs is not None:
+            return {w: {0: ("", ""), 1: ("p", "+"), -1: ("m", "-")}[sg] for w, sg in signs.items()}
+    pt = reference_point(model)
+    order = sorted(freqs, key=lambda w: (float(w.xreplace(pt)), sp.default_sort_key(w)))
+    return {w: (str(k), f",{k}") for k, w in enumerate(order, 1)}
+
+
+def occupation_abbreviations(model, exprs) -> tuple[Abbreviation, ...]:
+    """One abbreviation per occupation n(w, T) occurring in ``exprs`` (model order)."""
+    atoms = set()
+    for e in exprs:
+        atoms |= sp.sympify(e).atoms(n)
+    by_T = _reservoir_of_temperature(model)
+    taken = _taken(model)
+    out = []
+    for r in model.reservoirs:
+        if by_T[r.temperature] is not r:
+            continue
+        mine = [a for a in atoms if a.args[1] == r.temperature]
+        if not mine:
+            continue
+        sfx = _suffixes(model, {a.args[0] for a in mine})
+        for a in sorted(mine, key=lambda a: sfx[a.args[0]]):
+            asc, tex = sfx[a.args[0]]
+            name = _unique(f"n_{r.name}{asc}", taken)
+            out.append(Abbreviation(sp.Symbol(name, positive=True), a,
+                                    f"n_{{{r.name}{tex}}}", "occupation"))
+    # occupations at temperatures no reservoir declares verbatim (should not happen)
+    rest = sorted(atoms - {a.definition for a in out}, key=sp.default_sort_key)
+    for k, a in enumerate(rest, 1):
+        name = _unique(f"n_x{k}", taken)
+        out.append(Abbreviation(sp.Symbol(name, positive=True), a, f"n_{{x{k}}}", "occupation"))
+    return tuple(out)
+
+
+def rate_abbreviations(model, occupations) -> tuple[Abbreviation, ...]:
+    """Gamma_p(w) = gamma_p(w) (2 n_p(w) + 1) for each occupation abbreviation.
+
+    The rate function is the reservoir's own gamma_p(omega) at the occupation's
+    frequency (paper Eq. 52: emission gamma (n + 1) plus absorption gamma n).
+    """
+    by_T = _reservoir_of_temperature(model)
+    taken = _taken(model) | {a.name for a in occupations}
+    out = []
+    for a in occupations:
+        w, T = a.definition.args
+        r = by_T.get(T)
+        if r is None:
+            continue
+        rate = r.rate.subs(OMEGA, w)
+        if rate == 0:
+            continue
+        tail = a.name[2:]          # "h", "hp", "h1" ...
+        name = _unique(f"Gamma_{tail}", taken)
+        tex = a.latex.replace("n_", r"\Gamma_", 1)
+        out.append(Abbreviation(sp.Symbol(name, positive=True),
+                                rate * (2 * a.symbol + 1), tex, "rate"))
+    return tuple(out)
+
+
+def expand_abbreviations(expr, abbreviations):
+    """Substitute every abbreviation back (latest first, so nested ones unwind)."""
+    expr = sp.sympify(expr)
+    for a in reversed(tuple(abbreviations)):
+        if expr.has(a.symbol):
+            expr = expr.xreplace({a.symbol: a.definition})
+    return expr

@@ -1,0 +1,746 @@
+"""Compact, paper-style forms of derived results: a search over candidate rewrites.
+
+The measure is SymPy's ``count_ops`` of the printed form plus, once each, the
+definitions of the abbreviations it uses.  Candidates (all built for any model):
+
+* atoms: the occupations alone (n_p), or the rate combinations
+  Gamma_p(w) = gamma_p(w) (2 n_p(w) + 1), globally or factor by factor;
+* every irreducible factor (python-flint) either expanded or collected by monomials
+  of the slow parameters with each coefficient factored (the paper's collection by
+  powers of Omega);
+* one result through another: the partial-secular current as J_sec x factor
+  (Eqs. 118, 145), J_sec derived from the secular regime of the same model;
+* the steady state over one named common denominator, rho = N / D.
+
+Every form is *proved* equal to the canonical result before it is returned: the
+abbreviations are substituted back and num_form * den_canonical - num_canonical *
+den_form is checked to be the zero polynomial in python-flint (exact, no sampling).  The canonical results are not
+changed; :class:`CompactForms` only holds views of them.
+"""
+from __future__ import annotations
+
+import time
+from sympy import ilcm
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.printing.defaults import Printable
+
+from ..algebra import nonpolynomial_atoms
+from ..symbols import n
+from ..errors import CgsymError
+from ..flintalg import Ring, _fraction
+from ..operators import ImmutableMatrix
+from .abbreviations import (Abbreviation, expand_abbreviations, occupation_abbreviations,
+                            rate_abbreviations, _taken, _unique)
+
+
+def ops(expr) -> int:
+    """SymPy ``count_ops``: the measure of every form."""
+    return int(sp.count_ops(expr))
+
+
+_DEF_OPS: dict = {}
+
+
+def _def_ops(a) -> int:
+    key = (a.symbol, a.definition)
+    if key not in _DEF_OPS:
+        _DEF_OPS[key] = ops(a.definition)
+    return _DEF_OPS[key]
+
+
+# ---------------------------------------------------------------------------
+# one flint ring for every quantity of a derivation
+# ---------------------------------------------------------------------------
+class _Space:
+    """A python-flint ring holding the canonical quantities of a derivation as rational
+    functions of the parameters, the occupation symbols n_p, the rate symbols Gamma_p,
+    i (a generator ``iota``, reduced by iota^2 = -1) and any other atom (exp(...), ...).
+    One pass over the canonical expressions; all candidate forms are compared here by
+    estimated counts, and SymPy expressions are built only for the winners."""
+
+    def __init__(self, model, exprs, universe=()):
+        self.exprs = [sp.sympify(e) for e in exprs]
+        atoms = nonpolynomial_atoms(self.exprs)
+        # names come from every occupation of ``universe`` too (the gamma matrices), so
+        # a quantity that uses only n(omega_S + Omega, T_h) still calls it n_{h+}
+        occ = occupation_abbreviations(model, [a for a in atoms if isinstance(a, n)]
+                                       + list(universe))
+        rates = rate_abbreviations(model, occ)
+        self.occupations, self.rates = occ, rates
+        # atoms of the rate functions (exp(-w/omega_c), ...) are generators too
+        atoms |= {a for a in nonpolynomial_atoms([g.definition for g in rates])
+                  if not isinstance(a, n)}
+        mapping = {a.definition: a.symbol for a in occ}
+        # radicals b^(p/q): one generator r_b = b^(1/Q) per base (Q = lcm of the q), with
+        # the relation r_b^Q = b used to reduce products (sqrt(b)^2 = b)
+        rads = sorted((a for a in atoms if a.is_Pow and a.exp.is_Rational
+                       and not a.exp.is_Integer), key=lambda a: sp.count_ops(a.base))
+        atoms -= set(rads)
+        self.rad_Q, self.rad_gen = {}, {}
+        self.back = {}
+        raw_Q = {}
+        for a in rads:
+            raw_Q[a.base] = ilcm(raw_Q.get(a.base, 1), int(a.exp.q))
+        for k, base in enumerate(dict.fromkeys(a.base for a in rads)):
+            b = self._map_radicals(base)      # inner radicals have their generators now
+            self.rad_Q[b] = raw_Q[base]
+            self.rad_gen[b] = sp.Dummy(f"r{k}")
+        others = sorted(atoms - set(mapping), key=sp.default_sort_key)
+        for i, a in enumerate(others):
+            g = sp.Dummy(f"g{i}")
+            mapping[a] = g
+            self.back[g] = a
+        self.iota = sp.Dummy("iota")
+        mapping[sp.I] = self.iota
+        self.back[self.iota] = sp.I
+        self.fwd = mapping
+        if self.rad_Q:
+            self.exprs = [self._map_radicals(e) for e in self.exprs]
+        rate_defs = [g.definition.xreplace(mapping) for g in rates]
+        gens = {self.iota} | set(mapping.values()) | set(self.rad_gen.values())
+        for e in self.exprs + rate_defs:
+            gens |= e.free_symbols
+        gens |= {o.symbol for o in occ} | {g.symbol for g in rates}
+        self.gens = sorted(gens, key=sp.default_sort_key)
+        self.ring = Ring(self.gens)
+        self.index = {g: i for i, g in enumerate(self.gens)}
+        # the atoms themselves (n(w, T), exp(...), i) index their generators, so the large
+        # canonical expressions are read without a substitution pass
+        self.atom_index = dict(self.index)
+        self.atom_index.update({a: self.index[g] for a, g in mapping.items()})
+        if self.rad_Q:
+            # radicals inside an atom (n(sqrt(w^2 + eps^2), T)) are mapped before the
+            # atom is looked up: index the atoms in their mapped form too
+            self.atom_index.update({self._map_radicals(a): self.index[g]
+                                    for a, g in mapping.items() if a is not sp.I})
+        self.slow = [self.index[s] for s in model.slow if s in self.index]
+        self._frac = {}
+        self.rad_rel = []
+        for b, g in self.rad_gen.items():
+            self.back[g] = self._unmap(b) ** sp.Rational(1, self.rad_Q[b])
+            try:
+                bn, bd = _fraction(self.ring, self.atom_index, b)
+            except ValueError:
+                continue
+            if bd == self.ring.one():
+                self.rad_rel.append((self.index[g], self.rad_Q[b], bn))
+        # n_i = A_i / B_i with A_i = Gamma_i r_den - r_num, B_i = 2 r_num (r = r_num/r_den);
+        # back: Gamma_i = C_i / E_i with C_i = r_num (2 n_i + 1), E_i = r_den
+        self.subst, self.unsubst = {}, {}
+        for g, gdef in zip(rates, rate_defs):
+            occ_i = next(o for o in occ if gdef.has(o.symbol))
+            r = sp.cancel(gdef / (2 * occ_i.symbol + 1))
+            if r.has(occ_i.symbol):
+                continue
+            rn, rd = _fraction(self.ring, self.index, r)
+            G, N = self._gen(g.symbol), self._gen(occ_i.symbol)
+            self.subst[self.index[occ_i.symbol]] = (G * rd - rn, 2 * rn)
+            self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
+
+    def _map_radicals(self, e):
+        """b^(p/q) -> r_b^(p Q/q), bottom-up (nested radicals: bases already mapped)."""
+        Q, G = self.rad_Q, self.rad_gen
+
+        def query(x):
+            return (x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer
+                    and x.base in Q and (x.exp * Q[x.base]).is_Integer
+                    and x.base in G)
+        return sp.sympify(e).replace(query, lambda x: G[x.base] ** int(x.exp * Q[x.base]))
+
+    def _map_exp_powers(self, e):
+        """exp(k b) -> exp(b)^k when exp(b) is a generator (SymPy folds exp(b)**2 into
+        exp(2 b) when a form is built; the proof reads it back)."""
+        exps = [(a.args[0], self.atom_index[a]) for a in self.atom_index
+                if isinstance(a, sp.exp)]
+        if not exps:
+            return e
+
+        def query(x):
+            return isinstance(x, sp.exp) and x not in self.atom_index
+
+        def value(x):
+            for b, i in exps:
+                k = sp.cancel(x.args[0] / b)
+                if k.is_Integer and k != 0:
+                    return self.gens[i] ** int(k)
+            return x
+        return e.replace(query, value)
+
+    def _unmap(self, e):
+        back = {g: self._unmap(b) ** sp.Rational(1, self.rad_Q[b])
+                for b, g in self.rad_gen.items() if e.has(g)}
+        return e.xreplace(back) if back else e
+
+    def reduce(self, p):
+        """p reduced by r_b^Q = b and iota^2 = -1 (identities, so equal reductions prove
+        equality)."""
+        ctx = self.ring.ctx
+        changed = True
+        while changed and not p.is_zero():
+            changed = False
+            for j, Q, bp in self.rad_rel:
+                if int(p.degrees()[j]) < Q:
+                    continue
+                changed = True
+                acc = ctx.from_dict({})
+                for mon, coef in p.to_dict().items():
+                    mon = [int(x) for x in mon]
+                    k, mon[j] = divmod(mon[j], Q)
+                    acc += ctx.from_dict({tuple(mon): int(coef)}) * bp ** k
+                p = acc
+        return self.reduce_iota(p)
+
+    def _gen(self, s):
+        mon = [0] * len(self.gens)
+        mon[self.index[s]] = 1
+        return self.ring.ctx.from_dict({tuple(mon): 1})
+
+    def fraction(self, k):
+        """(num, den) of the k-th canonical quantity (num reduced by iota^2 = -1)."""
+        if k not in self._frac:
+            num, den = _fraction(self.ring, self.atom_index, self.exprs[k])
+            self._frac[k] = (self.reduce_iota(num), den)
+        return self._frac[k]
+
+    def reduce_iota(self, p):
+        j = self.index[self.iota]
+        if p.is_zero() or int(p.degrees()[j]) < 2:
+            return p
+        d = {}
+        for mon, c in p.to_dict().items():
+            mon = [int(x) for x in mon]
+            e = mon[j]
+            mon[j] = e % 2
+            c = int(c) * (-1 if e % 4 >= 2 else 1)
+            key = tuple(mon)
+            d[key] = d.get(key, 0) + c
+        return self.ring.ctx.from_dict({k: v for k, v in d.items() if v})
+
+    def split_iota(self, p):
+        """(a, b) with p = a + iota b (p already reduced)."""
+        j = self.index[self.iota]
+        a, b = {}, {}
+        for mon, c in p.to_dict().items():
+            mon = [int(x) for x in mon]
+            target = b if mon[j] else a
+            mon[j] = 0
+            target[tuple(mon)] = int(c)
+        ctx = self.ring.ctx
+        return ctx.from_dict(a), ctx.from_dict(b)
+
+    def has_iota(self, p):
+        return not p.is_zero() and int(p.degrees()[self.index[self.iota]]) > 0
+
+    def fraction_of(self, expr):
+        """(num, den) of a form: Gamma_p written back through n_p, iota^2 = -1."""
+        e = sp.sympify(expr)
+        if self.rad_Q:
+            e = self._map_radicals(e)
+        e = self._map_exp_powers(e)
+        num, den = _fraction(self.ring, self.atom_index, e)
+        if self.unsubst:
+            degs = {i: max(int(num.degrees()[i]), int(den.degrees()[i])) for i in self.unsubst}
+            num = self._homogeneous(num, self.unsubst, degs)
+            den = self._homogeneous(den, self.unsubst, degs)
+        return self.reduce_iota(num), self.reduce_iota(den)
+
+    def to_sympy(self, p):
+        return self.ring.to_sympy(p).xreplace(self.back)
+
+    def degrees(self, p):
+        d = p.degrees()
+        return {i: int(d[i]) for i in self.subst}
+
+    def to_gamma(self, p, degs=None):
+        """(P, M) with p = P / M, every n_i replaced by A_i / B_i (M = prod B_i^deg_i)."""
+        degs = degs or self.degrees(p)
+        M = self.ring.one()
+        for i, d in degs.items():
+            M = M * self.subst[i][1] ** d
+        return self._homogeneous(p, self.subst, degs), M
+
+    def _homogeneous(self, p, table, degs):
+        """sum_terms c m prod_i A_i^a_i B_i^(deg_i - a_i) for variables i -> A_i / B_i."""
+        ctx = self.ring.ctx
+        pw = {}
+
+        def power(i, which, k):
+            key = (i, which, k)
+            if key not in pw:
+                pw[key] = table[i][which] ** k
+            return pw[key]
+        out = ctx.from_dict({})
+        for mon, c in p.to_dict().items():
+            rest = [int(x) for x in mon]
+            t = ctx.from_dict({(0,) * len(rest): int(c)})
+            for i, d in degs.items():
+                a = rest[i]
+                rest[i] = 0
+                if a or d:
+                    t = t * power(i, 0, a) * power(i, 1, d - a)
+            out += t * ctx.from_dict({tuple(rest): 1})
+        return out
+
+
+def _est(p) -> int:
+    """count_ops of the expanded SymPy form of flint polynomial ``p``, from its terms
+    (no SymPy expression is built for a candidate that loses)."""
+    d = p.to_dict()
+    total = max(len(d) - 1, 0)
+    for mon, c in d.items():
+        k = sum(1 for e in mon if e) + (1 if abs(int(c)) != 1 else 0)
+        total += max(k - 1, 0) + sum(1 for e in mon if e > 1)
+    return total
+
+
+class _Form:
+    """A candidate form: estimated count, the generators it uses, a builder."""
+
+    __slots__ = ("est", "gens", "build", "poly")
+
+    def __init__(self, est, gens, build, poly=None):
+        self.est, self.gens, self.build, self.poly = est, gens, build, poly
+
+
+def _used_gens(p):
+    return frozenset(i for i, u in enumerate(p.degrees()) if u)
+
+
+def _factored_form(space: _Space, p) -> _Form:
+    c, facs = p.factor()
+    parts = [(f, int(e)) for f, e in facs]
+    est = sum(_est(f) + (1 if e > 1 else 0) for f, e in parts) + max(len(parts) - 1, 0) \
+        + (1 if abs(int(c)) != 1 else 0)
+
+    def build():
+        out = [sp.Integer(int(c))]
+        for f, e in parts:
+            # flint's factors are irreducible and primitive: nothing for factor_terms
+            out.append(space.to_sympy(f) ** e)
+        return sp.Mul(*out)
+    return _Form(est, _used_gens(p), build)
+
+
+def _poly_form(space: _Space, p) -> _Form:
+    """Best form of one flint polynomial: expanded, factored, or collected by monomials
+    of the slow parameters with each coefficient expanded or factored."""
+    cands = [_Form(_est(p), _used_gens(p), lambda: space.to_sympy(p)),
+             _factored_form(space, p)]
+    if space.slow:
+        groups = {}
+        for mon, c in p.to_dict().items():
+            key = tuple(int(mon[i]) for i in space.slow)
+            rest = [int(x) for x in mon]
+            for i in space.slow:
+                rest[i] = 0
+            groups.setdefault(key, {})[tuple(rest)] = int(c)
+        if len(groups) > 1:
+            terms = []
+            est = len(groups) - 1
+            for key, d in groups.items():
+                c = space.ring.ctx.from_dict(d)
+                f = min([_Form(_est(c), None, lambda c=c: space.to_sympy(c)),
+                         _factored_form(space, c)], key=lambda f: f.est)
+                k = sum(1 for e in key if e)
+                est += f.est + k + sum(1 for e in key if e > 1)
+                terms.append((key, f))
+
+            def build(terms=terms):
+                return sp.Add(*[sp.Mul(*[space.gens[i] ** e for i, e in zip(space.slow, key)])
+                                * f.build() for key, f in terms])
+            cands.append(_Form(est, _used_gens(p), build))
+    best = min(cands, key=lambda f: f.est)
+    best.poly = p
+    return best
+
+
+class _Rational:
+    """A rational function as constant x product of (form, exponent), estimated."""
+
+    def __init__(self, space, const, parts):
+        self.space, self.const, self.parts = space, const, parts   # parts: [(_Form, e)]
+
+    @property
+    def est(self):
+        n = len(self.parts)
+        c = self.const
+        return sum(f.est + (1 if abs(e) > 1 else 0) for f, e in self.parts) + max(n - 1, 0) \
+            + (1 if any(e < 0 for _, e in self.parts) else 0) + (0 if abs(c) == 1 else 1)
+
+    @property
+    def gens(self):
+        out = set()
+        for f, _ in self.parts:
+            out |= f.gens
+        return out
+
+    def build(self):
+        return sp.Mul(self.const, *[f.build() ** e for f, e in self.parts])
+
+
+def _rational(space, num, den) -> _Rational:
+    g = num.gcd(den)
+    num, den = num // g, den // g
+    const = sp.S.One
+    parts = []
+    for pol, sign in ((num, 1), (den, -1)):
+        c, facs = pol.factor()
+        const *= sp.Integer(int(c)) ** sign
+        for f, e in facs:
+            if f.total_degree() == 0:
+                const *= sp.Integer(int(f.leading_coefficient())) ** (sign * int(e))
+                continue
+            parts.append((_poly_form(space, f), sign * int(e)))
+    return _Rational(space, const, parts)
+
+
+def _in_gamma(space, num, den):
+    """num/den with the occupations that have a rate abbreviation written through it."""
+    degs = {i: max(a, b) for (i, a), (_, b) in zip(space.degrees(num).items(),
+                                                   space.degrees(den).items())}
+    Pn, _ = space.to_gamma(num, degs)
+    Pd, _ = space.to_gamma(den, degs)
+    return Pn, Pd
+
+
+# ---------------------------------------------------------------------------
+# the search over atoms
+# ---------------------------------------------------------------------------
+def _used(expr, abbrs):
+    """Abbreviations an expression uses, with those their definitions use."""
+    names = {a.symbol: a for a in abbrs}
+    seen, stack = [], [expr]
+    while stack:
+        e = stack.pop()
+        for s in sp.sympify(e).free_symbols:
+            if s in names and names[s] not in seen:
+                seen.append(names[s])
+                stack.append(names[s].definition)
+    return [a for a in abbrs if a in seen]
+
+
+def total_ops(exprs, abbrs) -> int:
+    """count_ops of the expressions plus, once each, every abbreviation they use."""
+    used = []
+    for e in exprs:
+        for a in _used(e, abbrs):
+            if a not in used:
+                used.append(a)
+    return sum(ops(e) for e in exprs) + sum(_def_ops(a) for a in used)
+
+
+def _defs_cost(space, gens, abbrs):
+    syms = {space.gens[i] for i in gens}
+    return sum(_def_ops(a) for a in _used(sp.Tuple(*syms), abbrs))
+
+
+def _search(space, num, den, abbrs):
+    """The best of: n-atoms, Gamma-atoms, and factor by factor the shorter of the two."""
+    cands = [_rational(space, num, den)]
+    if space.subst:
+        cands.append(_rational(space, *_in_gamma(space, num, den)))
+        # mixed: each factor of the n-form in whichever atoms is shorter (with the
+        # factor's own denominator of rates B_i^deg)
+        const, parts = cands[0].const, []
+        for f, e in cands[0].parts:
+            if not any(i in space.subst for i in f.gens):
+                parts.append((f, e))
+                continue
+            alt = _rational(space, *space.to_gamma(f.poly))
+            cost = lambda r: r.est + _defs_cost(space, r.gens, abbrs)   # noqa: E731
+            if cost(alt) < f.est + _defs_cost(space, f.gens, abbrs):
+                const *= alt.const ** e
+                parts += [(g, k * e) for g, k in alt.parts]
+            else:
+                parts.append((f, e))
+        cands.append(_Rational(space, const, parts))
+    return min(cands, key=lambda r: r.est + _defs_cost(space, r.gens, abbrs))
+
+
+def _proved_or_plain(space, form, canonical, k, abbrs, what):
+    """``form`` once proved; if the flint proof cannot decide it (relations between
+    radicals it does not know), the canonical result with only the occupations
+    abbreviated -- a renaming, proved the same way -- so a presentation never shows an
+    unproved form and never stops a derivation."""
+    try:
+        _prove(space, form, k, abbrs, what)
+        return form
+    except CgsymError:
+        plain = sp.sympify(canonical).xreplace({a.definition: a.symbol
+                                                for a in space.occupations})
+        _prove(space, plain, k, abbrs, what)
+        return plain
+
+
+def _prove(space, form, k, abbrs, what: str, target=None):
+    """Raise unless ``form`` (abbreviations substituted back) equals the k-th canonical
+    quantity of ``space`` (or ``target`` = (num, den)) exactly, cross-multiplied in flint.
+
+    Named results (J_sec, D) are substituted in SymPy, each Gamma_p is written back as
+    gamma_p(w) (2 n_p + 1) inside flint, and the occupation symbols n_p are the ring's
+    generators for n(w, T_p) themselves (one substitution table for both sides)."""
+    n1, d1 = space.fraction_of(expand_abbreviations(
+        form, [a for a in abbrs if a.kind in ("result", "denominator")]))
+    n2, d2 = target if target is not None else space.fraction(k)
+    if space.reduce(n1 * d2) != space.reduce(n2 * d1):
+        raise CgsymError(f"internal error: the compact form of {what} is not equal to the "
+                         f"canonical one (not shown)")
+
+
+# ---------------------------------------------------------------------------
+# the result
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CompactForms(Printable):
+    """Compact views of a derivation's heat currents and steady state.
+
+    ``heat_currents``: (reservoir, J_p) with abbreviations; ``steady_state``: the
+    matrix N / D with D an abbreviation (or None); ``abbreviations`` in definition
+    order (each may use earlier ones); ``counts``: (quantity, canonical count_ops,
+    count_ops of the compact form incl. the abbreviations it uses, once each); every form proved equal
+    to the canonical one.
+    """
+
+    model: object
+    regime: str
+    weak_internal: bool
+    heat_currents: tuple[tuple[str, sp.Expr], ...]
+    steady_state: ImmutableMatrix | None
+    abbreviations: tuple[Abbreviation, ...]
+    counts: tuple[tuple[str, int], ...]
+    seconds: float
+    note: str = ""       # why the forms are the canonical ones, when the search failed
+
+    def current(self, reservoir: str) -> sp.Expr:
+        self.model.reservoir(reservoir)
+        return dict(self.heat_currents)[reservoir]
+
+    def expand(self, expr) -> sp.Expr:
+        """Substitute every abbreviation back (the canonical atoms n(w, T) remain)."""
+        return expand_abbreviations(expr, self.abbreviations)
+
+    def used(self, exprs):
+        out = []
+        for e in exprs:
+            for a in _used(e, self.abbreviations):
+                if a not in out:
+                    out.append(a)
+        return [a for a in self.abbreviations if a in out]
+
+    def symbol_names(self) -> dict:
+        return {a.symbol: a.latex for a in self.abbreviations}
+
+    def sympify_locals(self) -> dict:
+        d = dict(self.model.sympify_locals)
+        d.update({a.name: a.symbol for a in self.abbreviations})
+        return d
+
+    def count(self, quantity: str) -> int:
+        return next((c for q, c in self.counts if q == quantity), None)
+
+    def __str__(self):
+        from .render import compact_text
+        return compact_text(self)
+
+    def _latex(self, printer):
+        from .render import compact_latex_body
+        return compact_latex_body(self)
+
+    def to_json(self) -> dict:
+        hc = {name: sp.sstr(J) for name, J in self.heat_currents}
+        ss = None
+        if self.steady_state is not None:
+            M = self.steady_state
+            ss = {"basis": list(self.model.basis),
+                  "matrix": [[sp.sstr(x) for x in M.row(i)] for i in range(M.rows)]}
+        return {"heat_currents": hc, "steady_state": ss,
+                "abbreviations": {a.name: sp.sstr(a.definition) for a in self.abbreviations},
+                "count_ops": dict(self.counts)}
+
+
+def _secular_currents(d):
+    """J_p of the secular regime of the same model (None if not unique or same regime)."""
+    if d.regime != "partial-secular" or d.heat_currents is None:
+        return None
+    from ..master_equation import master_equation
+    from ..rates import rates
+    from ..steady_state import steady_state
+    from ..thermo import heat_currents
+    r = rates(d.spectrum, "secular", d.weak_internal, check_positivity=False)
+    ss = steady_state(master_equation(r))
+    if not ss.unique:
+        return None
+    return heat_currents(ss).currents
+
+
+#: expression-tree nodes of the canonical results above which derive skips the search
+#: (the tunnelling qubit, partial secular, no weak limit: two 544k-op currents)
+MAX_NODES = 500_000
+
+
+def _nodes(exprs, limit) -> int:
+    total = 0
+    for e in exprs:
+        for _ in sp.preorder_traversal(e):
+            total += 1
+            if total > limit:
+                return total
+    return total
+
+
+def compact(d, secular: bool = True, steady_state: bool = True,
+            max_nodes: int | None = MAX_NODES) -> CompactForms:
+    """Compact forms of a derivation (see :func:`_compact`); a presentation never stops a
+    derivation: if the search fails on an expression it cannot read, or the canonical
+    results are larger than ``max_nodes`` expression nodes (None: no limit), the
+    canonical results are returned as they are, with a note saying why."""
+    hc0 = d.heat_currents.currents if d.heat_currents is not None else ()
+    rho0 = list(d.steady_state.matrix) if (steady_state and d.steady_state.unique) else []
+    if max_nodes is not None:
+        size = _nodes([J for _, J in hc0] + rho0, max_nodes)
+        if size > max_nodes:
+            return _canonical_forms(d, steady_state, f"the canonical results have more than "
+                                    f"{max_nodes:,} expression nodes, the compact search's "
+                                    f"limit (Derivation.compact(max_nodes=None) lifts it)")
+    try:
+        return _compact(d, secular, steady_state)
+    except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError,
+            sp.PolynomialError, CgsymError) as exc:
+        return _canonical_forms(d, steady_state, f"compact forms unavailable "
+                                f"({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _canonical_forms(d, steady_state, why) -> CompactForms:
+    """The canonical results themselves (no abbreviation), with the reason."""
+    hc = d.heat_currents.currents if d.heat_currents is not None else ()
+    rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
+    return CompactForms(d.model, d.regime, d.weak_internal, tuple(hc), rho, (), (), 0.0,
+                        why + "; the canonical forms are shown")
+
+
+def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
+    """Compact forms of a :class:`~cgsym.derivation.Derivation`'s public results.
+
+    Works only from ``d.heat_currents.currents``, ``d.steady_state.matrix``,
+    ``d.rates`` and ``d.spectrum``.  ``secular=False`` skips the J_sec x factor
+    candidate (it derives the secular regime of the same model); ``steady_state=False``
+    skips the steady state.
+    """
+    t0 = time.perf_counter()
+    model = d.model
+    hc = d.heat_currents.currents if d.heat_currents is not None else ()
+    rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
+    sec = _secular_currents(d) if (secular and hc) else None
+    entries = list(rho) if rho is not None else []
+    exprs = [J for _, J in hc] + ([J for _, J in sec] if sec else []) + entries
+    n_hc = len(hc)
+    n_rho0 = len(exprs) - len(entries)
+    space = _Space(model, exprs, _naming_universe(d))
+    abbrs = list(space.occupations + space.rates)
+    counts = []
+    # ---- heat currents -------------------------------------------------------
+    currents = []
+    taken = _taken(model) | {a.name for a in abbrs}
+    for i, (name, J) in enumerate(hc):
+        num, den = space.fraction(i)
+        best = _search(space, num, den, abbrs)
+        form = best.build()
+        if sec and not sec[i][1] == 0:
+            sn, sd = space.fraction(n_hc + i)
+            if not sn.is_zero():
+                js = _search(space, sn, sd, abbrs).build()
+                R = _search(space, num * sd, den * sn, abbrs).build()
+                sym = sp.Symbol(_unique(f"Jsec_{name}", set(taken)), real=True)
+                ab = Abbreviation(sym, js, rf"J_{{{name}}}^{{\mathrm{{sec}}}}", "result")
+                if total_ops([sym * R], abbrs + [ab]) < total_ops([form], abbrs):
+                    taken.add(sym.name)
+                    abbrs.append(ab)
+                    form = sym * R
+        form = _proved_or_plain(space, form, J, i, abbrs, f"J_{name}")
+        currents.append((name, form))
+        counts.append((f"J_{name}", total_ops([form], abbrs)))
+    # ---- steady state: rho = N / D, D named once -------------------------------
+    rho_c = None
+    if rho is not None:
+        fr = []
+        for k in range(len(entries)):
+            num, den = space.fraction(n_rho0 + k)
+            if space.has_iota(den):
+                raise CgsymError("internal error: a steady-state entry has a complex "
+                                 "denominator")
+            re, im = space.split_iota(num)
+            fr += [(re, den), (im, den)]
+        L = space.ring.one()
+        for num, den in fr:
+            if not num.is_zero():
+                L = L * den // L.gcd(den)
+        nums = [num * (L // den) if not num.is_zero() else num for num, den in fr]
+        variants = [[_poly_form(space, p) if not p.is_zero() else None for p in nums + [L]]]
+        if space.subst:
+            degs = {}
+            for p in nums + [L]:
+                for i, k in space.degrees(p).items():
+                    degs[i] = max(degs.get(i, 0), k)
+            ps = [space.to_gamma(p, degs)[0] if not p.is_zero() else p for p in nums + [L]]
+            G = ps[-1]
+            for p in ps[:-1]:
+                if not p.is_zero():
+                    G = G.gcd(p)
+            variants.append([_poly_form(space, p // G) if not p.is_zero() else None
+                             for p in ps])
+
+        def cost(v):
+            gens = set()
+            for f in v:
+                if f is not None:
+                    gens |= f.gens
+            return sum(f.est for f in v if f is not None) + _defs_cost(space, gens, abbrs)
+        best = min(variants, key=cost)
+        D = sp.Symbol(_unique("D", taken), positive=True)
+        abbrs.append(Abbreviation(D, best[-1].build(), "D", "denominator"))
+        out = []
+        for k, e in enumerate(entries):
+            re, im = (best[2 * k].build() if best[2 * k] else sp.S.Zero,
+                      best[2 * k + 1].build() if best[2 * k + 1] else sp.S.Zero)
+            form = (re + sp.I * im) / D
+            form = _proved_or_plain(space, form, e, n_rho0 + k, abbrs, "the steady state")
+            out.append(form)
+        rho_c = ImmutableMatrix(rho.rows, rho.cols, out)
+        counts.append(("rho", total_ops(out, abbrs)))
+    used = []
+    for e in [f for _, f in currents] + (list(rho_c) if rho_c is not None else []):
+        for a in _used(e, abbrs):
+            if a not in used:
+                used.append(a)
+    kept = tuple(a for a in abbrs if a in used)
+    return CompactForms(model, d.regime, d.weak_internal, tuple(currents), rho_c, kept,
+                        tuple(counts), time.perf_counter() - t0)
+
+
+def _naming_universe(d) -> tuple:
+    """Every occupation the derivation's gamma matrices use (fixes the names)."""
+    out = set()
+    for g in d.rates.gammas:
+        for e in g.matrix:
+            out |= e.atoms(n)
+    return tuple(sorted(out, key=sp.default_sort_key))
+
+
+def compact_expression(model, expr, what: str = "the expression", names_from=None):
+    """(form, abbreviations it uses) for any rational function of ``model``'s parameters
+    and occupations (e.g. the difference ``cgsym check`` reports), proved equal to
+    ``expr``.  Same search as :func:`compact` (n_p or Gamma_p atoms, collection by the
+    slow parameters), no J_sec candidate.  ``names_from``: a :class:`CompactForms` whose
+    occupation names are reused."""
+    universe = tuple(a.definition for a in names_from.abbreviations
+                     if a.kind == "occupation") if names_from is not None else ()
+    space = _Space(model, [sp.sympify(expr)], universe)
+    abbrs = list(space.occupations + space.rates)
+    num, den = space.fraction(0)
+    if num.is_zero():
+        return sp.S.Zero, ()
+    form = _search(space, num, den, abbrs).build()
+    form = _proved_or_plain(space, form, sp.sympify(expr), 0, abbrs, what)
+    return form, tuple(_used(form, abbrs))

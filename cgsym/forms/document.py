@@ -1,0 +1,324 @@
+r"""The LaTeX document of ``cgsym derive --format latex``, written the way the paper is.
+
+H_S and the couplings in operator notation (sigma^z_{q1}, |l><r|_T); the eigenstates in
+the product basis; the eigenoperators as ket-bras of the eigenstates (the form of
+Eqs. 94-95, 126-128); the gamma matrices; each dissipator in its diagonal Lindblad
+form with its jump operators; the steady state over one named denominator (and in the
+eigenbasis); the heat currents in compact form.  Equations are numbered ``align``
+rows; abbreviations are defined once ("where n_h \equiv n(omega_S, T_h)"); long
+expressions are broken across lines and wide matrices written entry by entry
+(:mod:`cgsym.forms.breaking`), so the document compiles without overfull boxes and
+no source line is longer than TeX reads.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..errors import CgsymError
+from ..latex import SECTIONS, PaperPrinter
+from ..model import _parse
+from .breaking import WIDTH, align_rows, width, wrap_source
+
+_PAULI = {"sx": "x", "sy": "y", "sz": "z", "sp": "+", "sm": "-"}
+
+
+def _esc(s: str) -> str:
+    return s.replace("_", r"\_")
+
+
+def operator_expression(text: str, model):
+    """(expr, symbol_names): an operator text of the model file as a SymPy expression in
+    non-commutative symbols sigma^a_q, |a><b|_q, 1_q (for printing only)."""
+    names = {}
+    local = {p.name: p.symbol for p in model.parameters}
+    subs = {s.name for s in model.subsystems}
+
+    def sym(ascii_name, tex):
+        s = sp.Symbol(ascii_name, commutative=False)
+        names[s] = tex
+        return s
+
+    for f, a in _PAULI.items():
+        local[f] = (lambda a, f: lambda q: sym(f"{f}_{q}", rf"\sigma^{{{a}}}_{{{q}}}"))(a, f)
+    local["ketbra"] = lambda q, i, j: sym(f"kb_{q}_{i}_{j}",
+                                          rf"|{i}\rangle\langle {j}|_{{{q}}}")
+    local["proj"] = lambda q, i: sym(f"kb_{q}_{i}_{i}", rf"|{i}\rangle\langle {i}|_{{{q}}}")
+    local["id"] = lambda q: sym(f"id_{q}", rf"\mathbb{{1}}_{{{q}}}")
+    for s in subs:
+        local[s] = s
+    return _parse(text, local, "operator"), names
+
+
+def _ket(label: str) -> str:
+    if label.startswith("psi") and label[3:].isdigit():
+        return rf"|\psi_{{{label[3:]}}}\rangle"
+    return rf"|{label}\rangle"
+
+
+def _label(label: str) -> str:
+    """The inside of a ket: psi2 -> \\psi_{2}, e,g -> e,g."""
+    return _ket(label)[1:-len(r"\rangle")]
+
+
+def _bra(label: str) -> str:
+    return _ket(label).replace("|", r"\langle ", 1).replace(r"\rangle", "|")
+
+
+class _Doc:
+    def __init__(self):
+        self.out = []
+
+    def text(self, s):
+        self.out.append(s)
+
+    def align(self, rows):
+        if rows:
+            self.out.append(r"\begin{align}" + "\n" + " \\\\\n".join(rows) + "\n" + r"\end{align}")
+
+    def where(self, abbreviations, printer, label="where"):
+        """'where n_h \\equiv n(omega_S, T_h), ...': each abbreviation defined once, in an
+        unnumbered align (long definitions broken across lines)."""
+        if not abbreviations:
+            return
+        if label:
+            self.text(label)
+        rows = []
+        for a in abbreviations:
+            if a.kind == "occupation":
+                w, T = a.definition.args
+                rows.append(rf"{a.latex} &\equiv n\left({printer._print(w)}, "
+                            rf"{printer._print(T)}\right) \notag")
+            else:
+                rows += align_rows(a.latex, a.definition, printer, tag=False, rel=r"\equiv")
+        self.align(rows)
+
+
+def _matrix_rows(lhs, M, printer, labels=None, sym=None):
+    """One row for the whole matrix if it fits, else one row per nonzero entry."""
+    tex = printer._print(sp.Matrix(M))
+    if width(tex) <= WIDTH and len(tex) < 3000:
+        return [f"{lhs} &= {tex}"]
+    rows = []
+    for i in range(M.rows):
+        for j in range(M.cols):
+            if M[i, j] == 0 or (sym and j < i):
+                continue
+            a = labels[i] if labels else str(i + 1)
+            b = labels[j] if labels else str(j + 1)
+            rows += align_rows(f"{lhs}_{{{a}{b}}}" if not labels else f"{lhs}_{{{a},{b}}}",
+                               M[i, j], printer)
+    return rows
+
+
+def derivation_document(d, only=SECTIONS) -> str:
+    """The whole LaTeX document (see module docstring)."""
+    model = d.model
+    ss = d.steady_state
+    want_ss = ss.unique and ("steady-state" in only or "heat-currents" in only)
+    comp = d.compact(steady_state="steady-state" in only) if want_ss else None
+    if comp is not None and "expression nodes" in comp.note:
+        # results too large to typeset usefully (hundreds of thousands of operations):
+        # say so instead of writing hundreds of pages
+        want_ss = False
+    occ = _occupations(d, comp)
+    names = dict(comp.symbol_names()) if comp else {}
+    names.update({a.symbol: a.latex for a in occ})
+    p = PaperPrinter(model, {"symbol_names": names})
+    to_n = {a.definition: a.symbol for a in occ}
+    doc = _Doc()
+    title = f"{model.name}: {d.regime} regime" + (", weak internal coupling"
+                                                    if d.weak_internal else "")
+    doc.text(r"\section*{" + _esc(title) + "}")
+    doc.text(r"Derived by cgsym from $H_S$, the couplings and the reservoirs "
+             r"($\hbar = k_B = 1$, $n(\omega, T) = 1/(e^{\omega/T} - 1)$; "
+             r"$J_p = \mathrm{Tr}[H_S \mathcal{D}_p[\rho]]$ is the heat current from "
+             r"reservoir $p$ into the system).")
+    if "spectrum" in only:
+        _model_section(doc, d, names)
+    # every abbreviation of the document defined once, before its first use
+    notation = list(occ) + [a for a in (comp.abbreviations if comp else ())
+                            if a.kind == "rate"]
+    if notation:
+        doc.text(r"\subsection*{Notation}")
+        doc.text("Occupations and rate combinations used below:")
+        doc.where(notation, p, label="")
+    if "spectrum" in only:
+        _spectrum_section(doc, d, p)
+    if "gamma" in only:
+        doc.text(r"\subsection*{$\gamma$ matrices}")
+        rows = []
+        for g in d.rates.gammas:
+            idx = ",".join(str(m) for m in g.indices)
+            rows += _matrix_rows(rf"\gamma^{{({g.reservoir})}}", g.matrix.xreplace(to_n), p,
+                                 [str(m) for m in g.indices], sym=True)
+            doc.text(rf"Reservoir ${g.reservoir}$, $m, n \in \{{{idx}\}}$: "
+                     rf"positivity {_esc(g.positivity.status)}.")
+            doc.align(rows)
+            rows = []
+    if "master-equation" in only or "lindblad" in only:
+        _master_equation_section(doc, d, p, "lindblad" in only, to_n)
+    if want_ss:
+        _steady_state_section(doc, d, comp, p, only)
+    elif comp is not None and "expression nodes" in comp.note:
+        doc.text(r"\subsection*{Steady state and heat currents}")
+        doc.text("Not typeset: " + _esc(comp.note) + r". The closed forms are in "
+                 r"\texttt{cgsym derive --format json}.")
+    elif not ss.unique:
+        doc.text(rf"The steady state is not unique: the Liouvillian kernel has dimension "
+                 rf"{ss.kernel_dimension}.")
+    body = "\n\n".join(doc.out)
+    pre = [r"\documentclass[10pt]{article}", r"\usepackage{amsmath,amssymb}",
+           r"\usepackage[margin=2cm]{geometry}", r"\allowdisplaybreaks",
+           r"\setlength{\parindent}{0pt}", r"\begin{document}"]
+    return wrap_source("\n".join(pre) + "\n" + body + "\n" + r"\end{document}" + "\n")
+
+
+def _occupations(d, comp):
+    """The occupation abbreviations of the document: those of the compact forms, and
+    every occupation of the gamma matrices (same naming rule, see abbreviations.py)."""
+    from .abbreviations import occupation_abbreviations
+    from .compact import _naming_universe
+    have = [a for a in (comp.abbreviations if comp else ()) if a.kind == "occupation"]
+    known = {a.definition for a in have}
+    new = [a for a in occupation_abbreviations(d.model, _naming_universe(d))
+           if a.definition not in known]
+    return tuple(have) + tuple(new)
+
+
+def _model_section(doc, d, names):
+    model = d.model
+    doc.text(r"\subsection*{Model}")
+    rows = []
+    for lhs, text, matrix in [("H_S", model.hamiltonian_text, model.hamiltonian)] + [
+            (f"X_{{{r.name}}}", r.coupling_text, r.coupling) for r in model.reservoirs]:
+        try:
+            op, on = operator_expression(text, model)
+        except (CgsymError, TypeError, ValueError):
+            # operator notation unavailable (a model built in Python): the matrix
+            rows += _matrix_rows(lhs, matrix, PaperPrinter(model, {"symbol_names": names}))
+            continue
+        rows += align_rows(lhs, op, PaperPrinter(model, {"symbol_names": {**names, **on}}))
+    doc.align(rows)
+    items = []
+    for r in model.reservoirs:
+        items.append(rf"reservoir ${r.name}$ at temperature ${sp.latex(r.temperature)}$ with "
+                     rf"rate function $\gamma_{{{r.name}}}(\omega) = {sp.latex(r.rate)}$")
+    doc.text("Coupling $H_I = \\sum_p X_p \\otimes B_p$; " + "; ".join(items) + ". "
+             "Product basis: " + ", ".join(f"${_ket(b)}$" for b in model.basis) + ".")
+
+
+def _spectrum_section(doc, d, p):
+    spec = d.spectrum
+    model = d.model
+    doc.text(r"\subsection*{Eigenstates and eigenoperators}")
+    rows = []
+    for s in spec.states:
+        vec = sum((c * sp.Symbol(f"ket_{k}", commutative=False)
+                   for k, c in enumerate(s.vector) if c != 0), sp.S.Zero)
+        kn = {sp.Symbol(f"ket_{k}", commutative=False): _ket(b)
+              for k, b in enumerate(model.basis)}
+        pk = PaperPrinter(model, {"symbol_names": kn})
+        if s.label not in model.basis:      # a product state needs no expansion
+            rows += align_rows(_ket(s.label), vec, pk)
+        rows += align_rows(rf"E_{{{_label(s.label)}}}", s.energy, p)
+    doc.align(rows)
+    rows = [f"\\omega_{{{m}}} &= {p._print(w)}" for m, w in spec.frequencies]
+    doc.text(r"Bohr frequencies $\omega_m$, with $[H_S, X_{p,m}] = \omega_m X_{p,m}$ and "
+             r"$\bar X_p(t) = \sum_m X_{p,m} e^{i\omega_m t}$:")
+    doc.align(rows)
+    rows = []
+    labels = [s.label for s in spec.states]
+    for e in spec.eigenoperators:
+        kb = {}
+        expr = sp.S.Zero
+        for i in range(e.eigen_matrix.rows):
+            for j in range(e.eigen_matrix.cols):
+                c = e.eigen_matrix[i, j]
+                if c != 0:
+                    s = sp.Symbol(f"kb_{i}_{j}", commutative=False)
+                    kb[s] = _ket(labels[i]) + _bra(labels[j])
+                    expr += c * s
+        pk = PaperPrinter(model, {"symbol_names": kb})
+        rows += align_rows(f"X_{{{e.reservoir},{e.index}}}", expr, pk)
+    doc.text("Eigenoperators as ket-bras of the eigenstates:")
+    doc.align(rows)
+
+
+def _master_equation_section(doc, d, p, lindblad, to_n):
+    doc.text(r"\subsection*{Master equation}")
+    doc.align([r"\frac{d\rho}{dt} &= -i\left[H_S, \rho\right] + \sum_p \mathcal{D}_p[\rho], "
+               r"\notag \\ \mathcal{D}_p[\rho] &= \sum_{m,n} \gamma^{(p)}_{mn}\Bigl(X_{p,m} "
+               r"\rho X_{p,n}^\dagger - \tfrac12 \bigl\{X_{p,n}^\dagger X_{p,m}, "
+               r"\rho\bigr\}\Bigr)"])
+    if not lindblad:
+        return
+    channels, problem = d.lindblad_form()
+    if problem:
+        doc.text(r"No diagonal Lindblad form: " + _esc(problem) + ".")
+        return
+    doc.text(r"Diagonal Lindblad form, $\mathcal{D}_p[\rho] = \sum_k r_{p,k}\, "
+             r"\mathcal{D}[L_{p,k}]\rho$ with $\mathcal{D}[L]\rho = L\rho L^\dagger - "
+             r"\tfrac12\{L^\dagger L, \rho\}$:")
+    rows = []
+    count = {}
+    for c in channels:
+        k = count[c.reservoir] = count.get(c.reservoir, 0) + 1
+        rows += align_rows(f"r_{{{c.reservoir},{k}}}", c.rate.xreplace(to_n), p)
+        xs = {sp.Symbol(f"X_{c.reservoir}_{m}".replace("-", "m"), commutative=False):
+              f"X_{{{c.reservoir},{m}}}" for m, _ in c.combination}
+        L = sum((coef.xreplace(to_n) * sp.Symbol(f"X_{c.reservoir}_{m}".replace("-", "m"), commutative=False)
+                 for m, coef in c.combination), sp.S.Zero)
+        pk = PaperPrinter(d.model, {"symbol_names": {**p._settings.get("symbol_names", {}),
+                                                     **xs}})
+        rows += align_rows(f"L_{{{c.reservoir},{k}}}", L, pk)
+    doc.align(rows)
+
+
+def _steady_state_section(doc, d, comp, p, only):
+    model = d.model
+    labels = list(model.basis)
+    if "steady-state" in only and comp.steady_state is not None:
+        doc.text(r"\subsection*{Steady state}")
+        doc.text(r"In the product basis, $\rho = N/D$ with one denominator $D$:" if not comp.note
+                 else r"In the product basis (canonical forms):")
+        rows = []
+        M = comp.steady_state
+        for i in range(M.rows):
+            for j in range(M.cols):
+                if M[i, j] != 0 and j >= i:
+                    rows += align_rows(rf"\rho_{{{labels[i]};{labels[j]}}}", M[i, j], p)
+        doc.align(rows)
+        named = [a for a in comp.used(list(M)) if a.kind not in ("occupation", "rate")]
+        doc.where(named, p)
+        doc.text(r"($\rho$ is Hermitian: the entries below the diagonal are the complex "
+                 r"conjugates.)")
+        _eigenbasis(doc, d, comp, p)
+    else:
+        named = []
+    if "heat-currents" in only and comp.heat_currents:
+        doc.text(r"\subsection*{Heat currents}")
+        rows = []
+        for name, J in comp.heat_currents:
+            rows += align_rows(f"J_{{{name}}}", J, p)
+        doc.align(rows)
+        doc.where([a for a in comp.used([J for _, J in comp.heat_currents])
+                   if a.kind not in ("occupation", "rate") and a not in named], p)
+
+
+def _eigenbasis(doc, d, comp, p):
+    """rho in the eigenbasis of H_S, each nonzero entry in compact form (proved)."""
+    from .compact import compact_expression
+    R = d.steady_state.in_eigenbasis()
+    labels = [s.label for s in d.spectrum.states]
+    rows = []
+    for i in range(R.rows):
+        for j in range(i, R.cols):
+            if R[i, j] == 0:
+                continue
+            form, _ = compact_expression(d.model, R[i, j], "the eigenbasis steady state",
+                                         names_from=comp)
+            rows += align_rows(rf"\langle {_label(labels[i])} | \rho | "
+                               rf"{_label(labels[j])} \rangle", form, p)
+    if rows:
+        doc.text(r"In the eigenbasis of $H_S$:")
+        doc.align(rows)

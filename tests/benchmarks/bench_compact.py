@@ -1,0 +1,84 @@
+"""Issue 12's count_ops targets for the compact forms, and what the compact pass costs.
+
+    python tests/benchmarks/bench_compact.py            # prints a markdown table
+    python -m pytest tests/benchmarks/test_compact_benchmarks.py -m benchmark
+
+For each case: ``cgsym.derive`` (the canonical pipeline) and then ``Derivation.compact()``
+(the search, the J_sec x factor candidate with its secular derivation, the steady state
+rho = N/D, and the exact proofs), both timed in the same process (wall and CPU seconds:
+the machine is shared, CPU time is the steadier figure).  ``count_ops`` of the compact
+J_p includes every abbreviation it uses, once.
+"""
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from pathlib import Path
+
+import sympy as sp
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+#: (label, model, regime, weak, reservoir, target or None)
+CASES = [
+    ("two-qubits-two-baths, partial secular, weak internal", "two-qubits-two-baths",
+     "partial-secular", True, "h", 32),
+    ("tunnelling-qubit, partial secular, weak internal", "tunnelling-qubit",
+     "partial-secular", True, "l", 30),
+    ("two-qubits-two-baths, secular, no weak limit", "two-qubits-two-baths",
+     "secular", False, "h", 100),
+    ("two-qubits-two-baths, partial secular, no weak limit", "two-qubits-two-baths",
+     "partial-secular", False, "h", 800),
+    # not shipped: other names, three reservoirs (tests/test_forms.py THREE_BATHS)
+    ("pair-three-baths (not shipped), secular, weak internal", "THREE", "secular", True,
+     "hot", None),
+    ("pair-three-baths (not shipped), partial secular, weak internal", "THREE",
+     "partial-secular", True, "hot", None),
+    ("pair-three-baths (not shipped), secular, no weak limit", "THREE", "secular", False,
+     "hot", None),
+    # not shipped in this form: two slow parameters (delta, g)
+    ("detuned-qubits (two slow parameters), partial secular, weak internal",
+     "detuned-qubits", "partial-secular", True, "h", None),
+]
+
+
+def measure(model, regime, weak, reservoir):
+    import cgsym
+    if model == "THREE":
+        from test_forms import THREE_BATHS
+        model = cgsym.model_from_toml(THREE_BATHS)
+    t0, c0 = time.perf_counter(), time.process_time()
+    d = cgsym.derive(model, regime, weak)
+    t1, c1 = time.perf_counter(), time.process_time()
+    comp = d.compact()
+    t2, c2 = time.perf_counter(), time.process_time()
+    J = d.heat_currents.current(reservoir)
+    return {"canonical": int(sp.count_ops(J)), "compact": comp.count(f"J_{reservoir}"),
+            "rho_canonical": int(sum(sp.count_ops(e) for e in d.steady_state.matrix)),
+            "rho_compact": comp.count("rho"),
+            "jsec": any(a.kind == "result" for a in comp.abbreviations),
+            "derive_wall": t1 - t0, "derive_cpu": c1 - c0,
+            "compact_wall": t2 - t1, "compact_cpu": c2 - c1}
+
+
+def main(argv=None):
+    print(f"cgsym compact-form benchmarks — {time.strftime('%Y-%m-%d %H:%M')}, Python "
+          f"{platform.python_version()}, SymPy {sp.__version__}")
+    print()
+    print("| case | J_p canonical ops | J_p compact ops | target | met | J_sec x factor | "
+          "rho canonical ops | rho compact ops | derive s (cpu) | compact s (cpu) |")
+    print("|---|---:|---:|---:|---|---|---:|---:|---:|---:|")
+    for label, model, regime, weak, res, target in CASES:
+        r = measure(model, regime, weak, res)
+        met = "-" if target is None else ("yes" if r["compact"] <= target else "NO")
+        print(f"| {label} | {r['canonical']} | {r['compact']} | "
+              f"{'≤ ' + str(target) if target else '-'} | {met} | "
+              f"{'yes' if r['jsec'] else 'no'} | {r['rho_canonical']} | {r['rho_compact']} | "
+              f"{r['derive_wall']:.2f} ({r['derive_cpu']:.2f}) | "
+              f"{r['compact_wall']:.2f} ({r['compact_cpu']:.2f}) |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
