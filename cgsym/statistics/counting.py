@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
+import numpy as np
 import sympy as sp
 from sympy.printing.defaults import Printable
 
@@ -91,40 +93,46 @@ class CountingStatistics(Printable):
         return table[reservoir]
 
     # -- numbers -----------------------------------------------------------
+    @cached_property
+    def _compiled(self):
+        """One lambdified callable for every closed form (compiled once, then reused)."""
+        from ..numerics import lambdify_expr
+        exprs = [self.entropy_production]
+        for p in self.reservoirs:
+            exprs += [self.get(w, p) for w in ("mean", "noise", "tur")]
+        exprs += [e for _, e in self.energy_mismatch + self.limit_energy_mismatch]
+        return lambdify_expr(sp.Matrix([[sp.S.Zero if e is None else e for e in exprs]]),
+                             self.derivation.model)
+
     def evaluate(self, values) -> dict:
         """The closed forms at a parameter point: {"mean": {p: float}, ..., "tur_holds": ...}.
 
         Refuses points outside the closed forms' domain (a Bohr frequency of the wrong sign).
         ``fano``/``tur`` are None where the mean is zero at the point; ``tur_holds`` is
-        Q >= 2 (None where Q is undefined).
+        Q >= 2 (None where Q is undefined).  Also returns the two energy mismatches.
         """
-        from ..numerics import check_closed_form_domain, lambdify_expr
-        d = self.derivation
-        model = d.model
-        check_closed_form_domain(d.spectrum, values)
-
-        def num(e):
-            if e is None:
-                return None
-            v = complex(lambdify_expr(e, model)(values))
-            if abs(v.imag) > 1e-9 * max(1.0, abs(v.real)):
-                raise CgsymError(f"internal error: a counting statistic is complex ({v})")
-            return float(v.real)
-
+        from ..numerics import check_closed_form_domain
+        check_closed_form_domain(self.derivation.spectrum, values)
+        with np.errstate(divide="ignore", invalid="ignore"):   # Q = 0/0 at equal temperatures
+            row = np.asarray(self._compiled(values), dtype=complex).reshape(-1)
+        if np.any(np.abs(row.imag) > 1e-9 * np.maximum(1.0, np.abs(row.real))):
+            raise CgsymError("internal error: a counting statistic is complex at this point")
+        vals = [float(x) for x in row.real]
         out = {"count": self.count, "mean": {}, "noise": {}, "fano": {}, "tur": {},
-               "tur_holds": {}}
+               "tur_holds": {}, "entropy_production": vals[0]}
+        k = 1
         for p in self.reservoirs:
-            m, s = num(self.get("mean", p)), num(self.get("noise", p))
+            m, s, q = vals[k:k + 3]
+            k += 3
             out["mean"][p], out["noise"][p] = m, s
-            tiny = m == 0 or not math.isfinite(s / m if m else math.inf)
-            out["fano"][p] = None if tiny or self.get("fano", p) is None else s / m
-            q = None
-            if not tiny and self.get("tur", p) is not None:
-                q = num(self.get("tur", p))
-                q = q if math.isfinite(q) else None
+            defined = self.get("tur", p) is not None and m != 0 and abs(m) > 1e-300
+            out["fano"][p] = s / m if defined else None
+            q = q if defined and math.isfinite(q) else None
             out["tur"][p] = q
             out["tur_holds"][p] = None if q is None else bool(q >= 2 * (1 - TUR_TOL))
-        out["entropy_production"] = num(self.entropy_production)
+        n = len(self.reservoirs)
+        out["energy_mismatch"] = dict(zip(self.reservoirs, vals[k:k + n]))
+        out["limit_energy_mismatch"] = dict(zip(self.reservoirs, vals[k + n:k + 2 * n]))
         return out
 
     # -- output ------------------------------------------------------------
@@ -141,10 +149,6 @@ class CountingStatistics(Printable):
         if values is not None:
             out = self.evaluate(values)
             out["conventions"] = conv
-            out["energy_mismatch"] = {p: _num_or_str(e, self, values)
-                                      for p, e in self.energy_mismatch}
-            out["limit_energy_mismatch"] = {p: _num_or_str(e, self, values)
-                                            for p, e in self.limit_energy_mismatch}
             return out
 
         def s(e):
@@ -196,13 +200,6 @@ class CountingStatistics(Printable):
             if q is not None:
                 rows.append(rf"Q_{{{r}}} &= {p._print(q)}")
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
-
-
-def _num_or_str(e, stats, values):
-    if e == 0:
-        return 0.0
-    from ..numerics import lambdify_expr
-    return float(complex(lambdify_expr(e, stats.derivation.model)(values)).real)
 
 
 # ---------------------------------------------------------------------------
@@ -416,7 +413,6 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     V = [F.of(x) for x in v]
 
     means, noises, mism, lmism = [], [], [], []
-    sigma_f = F.zero
     raw = []
     for p, (K1, K2, fe, fl, fj) in per.items():
         K1f = [[F.of(K1[i, j]) for j in range(N)] for i in range(N)]
@@ -433,7 +429,6 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
         means.append((p, F.to_sympy(mean)))
         noises.append((p, F.to_sympy(S)))
         Jp = F.dot([F.of(c) for c in fj], V)
-        sigma_f = F.add(sigma_f, F.neg(F.mul(Jp, F.of(1 / temps[p]))))
         for fun, acc in ((fe, mism), (fl, lmism)):
             diff = F.to_sympy(F.add(F.dot([F.of(c) for c in fun], V), F.neg(Jp)))
             if diff != 0 and is_zero(diff, model):
@@ -447,9 +442,11 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
             fanos.append((p, None))
             turs.append((p, None))
             continue
-        inv = (mean[1], mean[0])
-        fanos.append((p, F.to_sympy(F.mul(S, inv))))
-        turs.append((p, F.to_sympy(F.mul(F.mul(S, sigma_f), F.mul(inv, inv)))))
+        # quotients of canonical forms, kept as such (cancelling them into one fraction
+        # costs more than all the rest for models with several independent occupations)
+        m, s = dict(means)[p], dict(noises)[p]
+        fanos.append((p, s / m))
+        turs.append((p, s * sigma / m**2))
     return CountingStatistics(model.name, d.regime, d.weak_internal, count, tuple(means),
                               tuple(noises), tuple(fanos), tuple(turs), sigma, tuple(mism),
                               tuple(lmism), jd, d)

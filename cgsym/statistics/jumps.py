@@ -158,7 +158,7 @@ class JumpDecomposition(Printable):
         jumps exchange no quantum and belong to P(0)).  At rho_ss,
         :math:`P_p(\pm1)/\Delta t` are the rates at which reservoir p gains and loses quanta.
         """
-        from ..algebra import tidy
+        from ..flintalg import tidy_flint as tidy
         rows = []
         total = sp.S.Zero
         for p in self.reservoirs:
