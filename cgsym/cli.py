@@ -213,7 +213,16 @@ def cmd_plot(args):
         raise CgsymError(f"--dt must be a positive, finite coarse-graining time, got {args.dt:g}")
     if args.reservoir is not None:
         model.reservoir(args.reservoir)
-    if args.what == "current-vs-omega":
+    if args.what == "noise-vs-omega":
+        from .statistics.figure import sweep_noise_vs_omega
+        if args.dt is not None:
+            raise CgsymError("--dt does not apply to noise-vs-omega")
+        vals = _parse_at(args.at, model, optional=(pl.slow_parameter(model),))
+        sw = sweep_noise_vs_omega(model, vals, weak=args.weak_internal, points=args.points,
+                                  omega_range=args.range, numeric=args.numeric,
+                                  reservoir=args.reservoir, count=args.count,
+                                  timeout=args.timeout)
+    elif args.what == "current-vs-omega":
         slow = pl.slow_parameter(model)
         vals = _parse_at(args.at, model, optional=(slow,))
         if args.reservoir is not None:
@@ -342,7 +351,9 @@ def build_parser():
                                      "coarse-graining time (PNG or PDF)")
     pp.add_argument("model", help="shipped model name or path to a model file (.toml)")
     pp.add_argument("--what", required=True,
-                    help="current-vs-omega | gamma-vs-dt | current-vs-dt")
+                    help="current-vs-omega | gamma-vs-dt | current-vs-dt | noise-vs-omega")
+    pp.add_argument("--count", choices=("quanta", "energy"), default="quanta",
+                    help="noise-vs-omega: count quanta (default) or energy")
     pp.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[],
                     help="the parameter point (the swept slow parameter may be left out for "
                          "current-vs-omega)")
