@@ -41,6 +41,7 @@ from functools import cached_property
 import numpy as np
 import sympy as sp
 from sympy.printing.defaults import Printable
+from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import CgsymError
 from .jumps import JumpDecomposition, jump_decomposition
@@ -95,14 +96,27 @@ class CountingStatistics(Printable):
     # -- numbers -----------------------------------------------------------
     @cached_property
     def _compiled(self):
-        """One lambdified callable for every closed form (compiled once, then reused)."""
-        from ..numerics import lambdify_expr
+        """One lambdified callable for the closed forms (compiled once, then reused).
+
+        Q is computed from mean, noise and sigma (the same closed form) rather than compiled
+        again.  Long sums print as ``numpy.sum([...])``: a 10^4-term numerator printed as
+        ``a + b + ...`` nests too deeply for Python's compiler.
+        """
+        from ..numerics import _check_values, _numeric_form
+        model = self.derivation.model
         exprs = [self.entropy_production]
         for p in self.reservoirs:
-            exprs += [self.get(w, p) for w in ("mean", "noise", "tur")]
+            exprs += [self.get(w, p) for w in ("mean", "noise")]
         exprs += [e for _, e in self.energy_mismatch + self.limit_energy_mismatch]
-        return lambdify_expr(sp.Matrix([[sp.S.Zero if e is None else e for e in exprs]]),
-                             self.derivation.model)
+        args = tuple(p.symbol for p in model.parameters)
+        f = sp.lambdify(args, [_numeric_form(e) for e in exprs], "numpy", cse=True,
+                        printer=_FlatSumPrinter)
+        names = tuple(p.name for p in model.parameters)
+
+        def evaluate(values):
+            vals = _check_values(model, values)
+            return f(*[vals[nm] for nm in names])
+        return evaluate
 
     def evaluate(self, values) -> dict:
         """The closed forms at a parameter point: {"mean": {p: float}, ..., "tur_holds": ...}.
@@ -118,16 +132,18 @@ class CountingStatistics(Printable):
         if np.any(np.abs(row.imag) > 1e-9 * np.maximum(1.0, np.abs(row.real))):
             raise CgsymError("internal error: a counting statistic is complex at this point")
         vals = [float(x) for x in row.real]
+        sigma = vals[0]
         out = {"count": self.count, "mean": {}, "noise": {}, "fano": {}, "tur": {},
-               "tur_holds": {}, "entropy_production": vals[0]}
+               "tur_holds": {}, "entropy_production": sigma}
         k = 1
         for p in self.reservoirs:
-            m, s, q = vals[k:k + 3]
-            k += 3
+            m, s = vals[k:k + 2]
+            k += 2
             out["mean"][p], out["noise"][p] = m, s
-            defined = self.get("tur", p) is not None and m != 0 and abs(m) > 1e-300
+            defined = self.get("tur", p) is not None and abs(m) > 1e-300
             out["fano"][p] = s / m if defined else None
-            q = q if defined and math.isfinite(q) else None
+            q = s * sigma / m**2 if defined else None
+            q = q if q is not None and math.isfinite(q) else None
             out["tur"][p] = q
             out["tur_holds"][p] = None if q is None else bool(q >= 2 * (1 - TUR_TOL))
         n = len(self.reservoirs)
@@ -200,6 +216,15 @@ class CountingStatistics(Printable):
             if q is not None:
                 rows.append(rf"Q_{{{r}}} &= {p._print(q)}")
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
+class _FlatSumPrinter(NumPyPrinter):
+    """NumPy printer that writes a long sum as numpy.sum([...]) (a flat list, not a deep tree)."""
+
+    def _print_Add(self, expr, order=None):
+        if len(expr.args) <= 64:
+            return super()._print_Add(expr, order)
+        return "numpy.sum([" + ", ".join(self._print(a) for a in expr.args) + "], axis=0)"
 
 
 # ---------------------------------------------------------------------------
