@@ -6,7 +6,6 @@
               reservoir, counting quanta or energy, by exact linear solves;
 ``numeric``   the numeric tilted Liouvillian: cumulants to any order (recursive scheme),
               the scaled cumulant generating function and its finite differences;
-``finite_dt`` the jump split at a finite coarse-graining time (numeric).
 
 Builds on the core pipeline (``cgsym.derive``), never the other way round.
 """

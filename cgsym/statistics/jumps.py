@@ -35,8 +35,9 @@ What a jump carries (Sec. IV reading, conventions of :mod:`cgsym.statistics`):
   limit frequency (:attr:`Jump.limit_energy`, e.g. omega_S) would count a different mean;
   :func:`cgsym.statistics.counting_statistics` reports both mismatches.
 
-At a finite coarse-graining time the split is by the sign of the *bath* frequency
-(:mod:`cgsym.statistics.finite_dt`).
+At a finite coarse-graining time every pair of eigenoperators is coupled (Eq. 45) and the
+paper's split is by the sign of the *bath* frequency nu in the integral for gamma_mn(dt),
+not by the sign of omega_m; that split is not implemented (see the README).
 """
 from __future__ import annotations
 
