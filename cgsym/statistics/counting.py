@@ -38,7 +38,6 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
 import sympy as sp
 from sympy.printing.defaults import Printable
 from sympy.printing.numpy import NumPyPrinter
@@ -125,6 +124,8 @@ class CountingStatistics(Printable):
         ``fano``/``tur`` are None where the mean is zero at the point; ``tur_holds`` is
         Q >= 2 (None where Q is undefined).  Also returns the two energy mismatches.
         """
+        import numpy as np   # numbers cross here (and in cgsym.numerics)
+
         from ..numerics import check_closed_form_domain
         check_closed_form_domain(self.derivation.spectrum, values)
         with np.errstate(divide="ignore", invalid="ignore"):   # Q = 0/0 at equal temperatures
