@@ -31,6 +31,7 @@ THREE = os.path.join(CASES, "three-baths-v.toml")
 P2 = dict(omega_S=1.1341, Omega=0.04321, gamma_h=0.0123, gamma_c=0.0271, T_h=2.3, T_c=0.7)
 PV = dict(omega_S=1.1341, Delta=0.04321, gamma=0.0173, omega_c=3.217, T=0.8123)
 P3 = dict(w=1.1341, Delta=0.04321, gh=0.0123, gc=0.0271, gm=0.0097, Th=2.3, Tc=0.7, Tm=1.4321)
+PT = dict(omega_S=1.1341, Omega=0.04321, gamma=0.0173, T_l=2.3, T_r=0.7)
 PD = dict(omega_S=1.1341, delta=0.0311, g=0.0432, gamma_h=0.0123, gamma_c=0.0271, T_h=2.3,
           T_c=0.7)
 
@@ -260,6 +261,8 @@ def test_cli_statistics_json_and_errors(capsys):
     ("v-type-three-level", PV, "partial-secular", False),
     ("two-qubits-two-baths", P2, "secular", False),
     ("two-qubits-two-baths", P2, "partial-secular", False),
+    ("tunnelling-qubit", PT, "secular", False),
+    ("tunnelling-qubit", PT, "partial-secular", True),
 ])
 def test_other_models_against_qutip(model, values, regime, weak):
     d = cgsym.derive(model, regime, weak)
