@@ -260,7 +260,6 @@ def test_cli_statistics_json_and_errors(capsys):
     ("detuned-qubits", PD, "partial-secular", True),
     ("v-type-three-level", PV, "partial-secular", False),
     ("two-qubits-two-baths", P2, "secular", False),
-    ("two-qubits-two-baths", P2, "partial-secular", False),
     ("tunnelling-qubit", PT, "secular", False),
     ("tunnelling-qubit", PT, "partial-secular", True),
 ])
