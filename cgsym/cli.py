@@ -360,7 +360,16 @@ def cmd_plot(args):
         raise CgsymError(f"--dt must be a positive, finite coarse-graining time, got {args.dt:g}")
     if args.reservoir is not None:
         model.reservoir(args.reservoir)
-    if args.what == "current-vs-omega":
+    if args.what == "noise-vs-omega":
+        from .statistics.figure import sweep_noise_vs_omega
+        if args.dt is not None:
+            raise CgsymError("--dt does not apply to noise-vs-omega")
+        vals = _parse_at(args.at, model, optional=(pl.slow_parameter(model),))
+        sw = sweep_noise_vs_omega(model, vals, weak=args.weak_internal, points=args.points,
+                                  omega_range=args.range, numeric=args.numeric,
+                                  reservoir=args.reservoir, count=args.count,
+                                  timeout=args.timeout)
+    elif args.what == "current-vs-omega":
         slow = pl.slow_parameter(model)
         vals = _parse_at(args.at, model, optional=(slow,))
         if args.reservoir is not None:
@@ -398,6 +407,67 @@ def cmd_plot(args):
 def cmd_compare(args):
     from .exact.commands import compare
     return compare(args)
+
+
+def cmd_statistics(args):
+    """Counting statistics (paper Sec. IV): jumps, mean, noise, Fano factor, TUR per reservoir."""
+    from .cache import cached_derive
+    from .derivation import time_limit
+    from .model import load_model
+    from .rates import check_regime
+    from .statistics.counting import check_count, counting_statistics
+    _evaluate_only(args)
+    check_regime(args.regime)
+    check_count(args.count)
+    model = load_model(args.model)
+    vals = _parse_at(args.at, model) if args.at else None
+    with time_limit(args.timeout):
+        d = cached_derive(model, args.regime, args.weak_internal, use_cache=not args.no_cache)
+        d.steady_state.require_unique()
+        st = counting_statistics(d, args.count)
+    if vals is None:
+        if args.format == "json":
+            print(json.dumps(st.to_json(), indent=1))
+        elif args.format == "latex":
+            import sympy as sp
+            from .latex import PaperPrinter
+            pr = PaperPrinter(model)
+            sys.stdout.write("\\[\n" + pr._print(st.jumps) + "\n\\]\n\\[\n" + pr._print(st)
+                             + "\n\\]\n")
+        else:
+            print(str(st.jumps))
+            print(str(st))
+        return 0
+    from .statistics.numeric import cumulants, numeric_jumps
+    out = st.to_json(vals)
+    nj = numeric_jumps(model, vals, args.regime, args.weak_internal)
+    out["third_cumulant"] = {p: cumulants(nj, p, args.count, 3)[2] for p in st.reservoirs}
+    out["third_cumulant_note"] = "numeric (recursive scheme on the numeric tilted Liouvillian)"
+    if args.format == "json":
+        print(json.dumps(out, indent=1))
+        return 0
+    if args.format == "latex":
+        rows = []
+        for p in st.reservoirs:
+            for key, sym in (("mean", r"\langle I_{%s}\rangle"), ("noise", "S_{%s}"),
+                             ("fano", "F_{%s}"), ("tur", "Q_{%s}")):
+                v = out[key][p]
+                rows.append((sym % p) + " &= " + ("\\text{undefined}" if v is None else f"{v:.10g}"))
+        sys.stdout.write("\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}\n")
+        return 0
+    unit = "quanta" if args.count == "quanta" else "energy"
+    print(f"Counting statistics ({unit}; from each reservoir into the system), "
+          f"{args.regime}{', weak internal' if args.weak_internal else ''}:")
+    for p in st.reservoirs:
+        f, q, ok = out["fano"][p], out["tur"][p], out["tur_holds"][p]
+        print(f"  {p}: mean = {out['mean'][p]:.10g}, noise = {out['noise'][p]:.10g}, "
+              f"Fano = {'undefined' if f is None else format(f, '.6g')}, "
+              f"TUR Q = {'undefined' if q is None else format(q, '.6g')}"
+              + ("" if ok is None else (" (Q >= 2 holds)" if ok else " (Q < 2: classical TUR "
+                                                                  "bound violated)"))
+              + f", third cumulant = {out['third_cumulant'][p]:.6g}")
+    print(f"  entropy production sigma = {out['entropy_production']:.10g}")
+    return 0
 
 
 def cmd_reproduce(args):
@@ -495,7 +565,9 @@ def build_parser():
                                      "coarse-graining time (PNG or PDF)")
     pp.add_argument("model", help="shipped model name or path to a model file (.toml)")
     pp.add_argument("--what", required=True,
-                    help="current-vs-omega | gamma-vs-dt | current-vs-dt")
+                    help="current-vs-omega | gamma-vs-dt | current-vs-dt | noise-vs-omega")
+    pp.add_argument("--count", choices=("quanta", "energy"), default="quanta",
+                    help="noise-vs-omega: count quanta (default) or energy")
     pp.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[],
                     help="the parameter point (the swept slow parameter may be left out for "
                          "current-vs-omega)")
@@ -539,6 +611,16 @@ def build_parser():
     ca = sub.add_parser("cache", help="the derivation cache: where it is, how large; clear it")
     ca.add_argument("action", choices=("info", "clear"))
     ca.set_defaults(func=cmd_cache)
+    st = sub.add_parser("statistics", help="counting statistics (paper Sec. IV): jumps per "
+                                            "reservoir, mean current, noise, Fano factor, TUR")
+    _add_model_args(st)
+    st.add_argument("--count", choices=("quanta", "energy"), default="quanta",
+                    help="count exchanged quanta (default) or energy")
+    st.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    st.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[],
+                    help="evaluate the closed forms at this point (and the numeric third cumulant)")
+    _add_cache_arg(st)
+    st.set_defaults(func=cmd_statistics)
     r = sub.add_parser("reproduce", help="reproduce the paper equation by equation")
     r.add_argument("--out", default="out", help="output directory (default ./out)")
     r.add_argument("--format", choices=("text", "json"), default="text")

@@ -17,6 +17,9 @@ Three figures (Cresser & Facer, Secs. III and VI):
 ``current-vs-dt``
     :math:`J_p(\Delta t)` with the plateaus :math:`J_\mathrm{sec}` and
     :math:`J_\mathrm{parsec}` (numeric pipeline) and the same window.
+``noise-vs-omega``
+    Fano factor and TUR ratio of one reservoir against the slow parameter, secular beside
+    partial secular (:mod:`cgsym.statistics.figure`).
 
 The output file is written to a temporary file in the target folder and renamed, so a failed
 run leaves no partial file.  Sweeps that run longer than about two seconds draw a one-line
@@ -39,7 +42,7 @@ from .errors import CgsymError
 __all__ = ["WHATS", "Progress", "Sweep", "sweep_current_vs_omega", "sweep_gamma_vs_dt",
            "sweep_current_vs_dt", "render", "save_atomic"]
 
-WHATS = ("current-vs-omega", "gamma-vs-dt", "current-vs-dt")
+WHATS = ("current-vs-omega", "gamma-vs-dt", "current-vs-dt", "noise-vs-omega")
 PLOT_DPS = 8          # digits of the finite-dt integrals: ample for a figure
 MAX_POINTS = 2000
 
@@ -440,6 +443,9 @@ def sweep_current_vs_dt(model, values: dict, *, points: int = 40, dt_range=None,
 
 def render(sw: Sweep):
     """A matplotlib Figure of a sweep (Agg backend, no display needed)."""
+    if sw.what == "noise-vs-omega":   # two panels: cgsym.statistics.figure
+        from .statistics.figure import render_noise
+        return render_noise(sw)
     import matplotlib
     matplotlib.use("Agg", force=True)
     from matplotlib.figure import Figure

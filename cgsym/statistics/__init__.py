@@ -1,0 +1,16 @@
+"""Counting statistics: the paper's Section IV reading of the master equation, made computable.
+
+``jumps``     the jump decomposition D_p = J_p^+ + J_p^- + J_p^0 - 1/2{K_p, .} (Eqs. 70-77)
+              and the jump probabilities over an interval (Eq. 84);
+``counting``  closed-form mean, zero-frequency noise, Fano factor and TUR ratio per
+              reservoir, counting quanta or energy, by exact linear solves;
+``numeric``   the numeric tilted Liouvillian: cumulants to any order (recursive scheme),
+              the scaled cumulant generating function and its finite differences;
+
+Builds on the core pipeline (``cgsym.derive``), never the other way round.
+"""
+from .counting import COUNTS, CountingStatistics, counting_statistics
+from .jumps import Jump, JumpDecomposition, JumpProbabilities, jump_decomposition
+
+__all__ = ["COUNTS", "CountingStatistics", "Jump", "JumpDecomposition", "JumpProbabilities",
+           "counting_statistics", "jump_decomposition"]
