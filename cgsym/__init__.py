@@ -13,7 +13,16 @@ The pipeline (each stage a pure function returning a frozen, printable result)::
                    HeatCurrents ◀──heat_currents()── SteadyState ◀──steady_state()
     every result: LaTeX via SymPy's printing protocol;  numerics.py: lambdify → NumPy callables
 
-``derive(model, regime, weak_internal)`` runs all of it.
+``derive(model, regime, weak_internal)`` runs all of it.  Exact results stay in
+``rational_form.RationalForm`` (flint polynomials over one denominator; SymPy built on
+demand); ``cache`` keeps whole derivations on disk.  Capabilities sit above the
+pipeline and import it, never the other way round::
+
+    forms/       compact, paper-style views (abbreviations, rho = N/D), the LaTeX document
+    statistics/  jumps per reservoir (Sec. IV), counting statistics: mean, noise, Fano, TUR
+    exact/       Lamb shift, Bloch-Redfield, HEOM (QuTiP), ``cgsym compare``
+    convert/     QuTiP export (MasterEquation.to_qutip)
+    sweep.py     parameter grids (vectorised closed forms, per-point methods on Dask)
 
 What to call (each has a docstring with its conventions and a doctest-checked
 example; ``python -m pydoc cgsym.<name>``): ``load_model``, ``model_from_toml``,
