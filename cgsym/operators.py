@@ -110,3 +110,26 @@ def simplify_matrix(m, fn=None):
     """Apply an entrywise simplification (default ``radsimp`` then ``cancel``)."""
     fn = fn or (lambda e: sp.cancel(sp.radsimp(e)))
     return ImmutableMatrix(sp.Matrix(m).applyfunc(fn))
+
+
+def sparsity_components(R):
+    """Connected components of the sparsity graph of a square matrix (entry (i, j) non-zero
+    joins i and j): sorted lists of indices, each sorted.  Independent blocks of a
+    Liouvillian or of a gamma matrix."""
+    N = R.rows
+    parent = list(range(N))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(N):
+        for j in range(N):
+            if R[i, j] != 0:
+                parent[find(i)] = find(j)
+    comps: dict[int, list[int]] = {}
+    for i in range(N):
+        comps.setdefault(find(i), []).append(i)
+    return sorted(comps.values(), key=lambda c: c[0])

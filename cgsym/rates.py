@@ -30,7 +30,7 @@ from sympy.printing.defaults import Printable
 
 from .errors import CgsymError
 from .model import Model, Reservoir
-from .operators import ImmutableMatrix
+from .operators import ImmutableMatrix, sparsity_components
 from .spectrum import Spectrum, frequency_sign, is_zero, slow_limit
 from .symbols import OMEGA, n
 
@@ -209,25 +209,6 @@ def rates(spec: Spectrum, regime: str = "partial-secular", weak_internal: bool =
 # ---------------------------------------------------------------------------
 # positivity
 # ---------------------------------------------------------------------------
-def _blocks_of(M):
-    k = M.rows
-    parent = list(range(k))
-
-    def find(i):
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for i in range(k):
-        for j in range(k):
-            if M[i, j] != 0:
-                parent[find(i)] = find(j)
-    comps: dict[int, list[int]] = {}
-    for i in range(k):
-        comps.setdefault(find(i), []).append(i)
-    return list(comps.values())
-
-
 def _nonnegative(e) -> bool:
     return bool(sp.sympify(e).is_nonnegative)
 
@@ -255,7 +236,7 @@ def _sample_points(model: Model, count: int, seed: int = 20261125):
 def positivity(M, idx, res: Reservoir, spec: Spectrum, regime: str, weak: bool) -> Positivity:
     """Check that gamma is positive semidefinite; never assume it (see module doc)."""
     model = spec.model
-    blocks = _blocks_of(M)
+    blocks = sparsity_components(M)
     reasons = set()
     # entries are gamma(|w|)(n(|w|) + theta) by construction, with |w| > 0, so a rate
     # function that is nonnegative for omega > 0 makes every diagonal entry nonnegative

@@ -29,7 +29,7 @@ from sympy.printing.defaults import Printable
 from .errors import CgsymError
 from .master_equation import MasterEquation
 from .algebra import polynomial_form, tidy
-from .operators import ImmutableMatrix, unvec, vec
+from .operators import ImmutableMatrix, sparsity_components, unvec, vec
 from .rational_form import RationalForm
 
 
@@ -76,7 +76,7 @@ class SteadyState(Printable):
         rho = sp.zeros(d, d)
         for val, c in zip(self.coordinates, real_coordinates(d)):
             if val != 0:
-                rho += val * _basis_matrix(c, d)
+                rho += val * coordinate_matrix(c, d)
         return ImmutableMatrix(rho)
 
     @property
@@ -89,7 +89,7 @@ class SteadyState(Printable):
     def basis_element(self, label) -> ImmutableMatrix:
         """The d x d Hermitian matrix E_c of a real coordinate c = ("p"|"x"|"y", a, b):
         rho = sum_c v_c E_c."""
-        return ImmutableMatrix(_basis_matrix(label, self.master_equation.dim))
+        return ImmutableMatrix(coordinate_matrix(label, self.master_equation.dim))
 
     @property
     def model(self):
@@ -157,7 +157,9 @@ def real_coordinates(d: int):
     return coords
 
 
-def _basis_matrix(c, d):
+def coordinate_matrix(c, d):
+    """The d x d Hermitian matrix E_c of a real coordinate c = ("p"|"x"|"y", a, b) (see
+    :func:`real_coordinates`): rho = sum_c v_c E_c."""
     kind, a, b = c
     E = sp.zeros(d, d)
     if kind == "p":
@@ -179,7 +181,7 @@ def real_liouvillian(L, d: int):
     R = sp.zeros(N, N)
     Lm = sp.Matrix(L)
     for j, c in enumerate(coords):
-        v = Lm * sp.Matrix(vec(_basis_matrix(c, d)))
+        v = Lm * sp.Matrix(vec(coordinate_matrix(c, d)))
         M = sp.Matrix(unvec(v, d))
         for a in range(d):
             val = sp.expand(M[a, a])
@@ -195,26 +197,6 @@ def real_liouvillian(L, d: int):
     if any(e.has(sp.I) for e in R):
         raise CgsymError("internal error: the Liouvillian does not preserve Hermiticity")
     return R, coords
-
-
-def _components(R):
-    N = R.rows
-    parent = list(range(N))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(N):
-        for j in range(N):
-            if R[i, j] != 0:
-                parent[find(i)] = find(j)
-    comps: dict[int, list[int]] = {}
-    for i in range(N):
-        comps.setdefault(find(i), []).append(i)
-    return sorted(comps.values(), key=lambda c: c[0])
 
 
 def _random_point(symbols, seed):
@@ -329,7 +311,7 @@ def steady_state(me: MasterEquation) -> SteadyState:
     d = me.dim
     R0, coords = real_liouvillian(me.liouvillian(), d)
     R, back = polynomial_form(R0)
-    comps = _components(R)
+    comps = sparsity_components(R)
     blocks = tuple(tuple(c) for c in comps)
     # fast path: every block but the population block has a trivial kernel (proved by
     # full rank at a random rational point) and the population block has nullity one
@@ -375,7 +357,7 @@ def _general_steady_state(me, R0, R, back, comps, coords, blocks) -> SteadyState
         rho = sp.zeros(d, d)
         for val, c in zip(v, coords):
             if val != 0:
-                rho += val * _basis_matrix(c, d)
+                rho += val * coordinate_matrix(c, d)
         return rho
 
     mats = []

@@ -43,6 +43,8 @@ from sympy.printing.defaults import Printable
 from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import CgsymError
+from ..operators import sparsity_components
+from ..steady_state import coordinate_matrix
 from .jumps import JumpDecomposition, jump_decomposition
 
 COUNTS = ("quanta", "energy")
@@ -310,27 +312,6 @@ def _coordinates(rho, coords):
     return out
 
 
-def _components(M):
-    """Connected components of the sparsity graph of a square matrix (lists of indices)."""
-    N = M.rows
-    comp = list(range(N))
-
-    def root(i):
-        while comp[i] != i:
-            i = comp[i]
-        return i
-    for i in range(N):
-        for j in range(N):
-            if M[i, j] != 0:
-                a, b = root(i), root(j)
-                if a != b:
-                    comp[max(a, b)] = min(a, b)
-    groups: dict[int, list[int]] = {}
-    for i in range(N):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
-
-
 def _drazin_solve(F, R, coords, rhs):
     """x with L x = rhs and Tr x = 0, L the real-coordinate Liouvillian R (fractions).
 
@@ -341,7 +322,7 @@ def _drazin_solve(F, R, coords, rhs):
     from ..flintalg import common_denominator, solve_fraction_free
     N = len(coords)
     x = [F.zero] * N
-    comps = _components(sp.Matrix(N, N, lambda i, j: 0 if F.is_zero(R[i][j]) else 1))
+    comps = sparsity_components(sp.Matrix(N, N, lambda i, j: 0 if F.is_zero(R[i][j]) else 1))
     pop_comps = [c for c in comps if any(coords[i][0] == "p" for i in c)]
     if len(pop_comps) != 1:
         raise CgsymError("internal error: the populations are not in one block of the "
@@ -416,7 +397,7 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     # (Tr[S vec(E)] = vec(1)^T S vec(E), Tr[H M] = vec(H^T)^T vec(M))
     per = {}
     H = sp.Matrix(me.hamiltonian)
-    basis = sp.Matrix.hstack(*[sp.Matrix(vec(_coord_matrix(c, dim))) for c in coords])
+    basis = sp.Matrix.hstack(*[sp.Matrix(vec(coordinate_matrix(c, dim))) for c in coords])
     tr_row = sp.Matrix(vec(sp.eye(dim))).T
     h_row = sp.Matrix(vec(H.T)).T
 
@@ -483,16 +464,3 @@ def _colsum(F, M, rows, j):
     for i in rows:
         acc = F.add(acc, M[i][j])
     return acc
-
-
-def _coord_matrix(c, d):
-    """The Hermitian basis matrix of real coordinate c (see steady_state.real_coordinates)."""
-    kind, a, b = c
-    E = sp.zeros(d, d)
-    if kind == "p":
-        E[a, a] = 1
-    elif kind == "x":
-        E[a, b] = E[b, a] = 1
-    else:
-        E[a, b], E[b, a] = sp.I, -sp.I
-    return E
