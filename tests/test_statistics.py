@@ -342,3 +342,22 @@ def test_plot_noise_vs_omega(tmp_path, capsys):
                  "--points", "3", "--at", "omega_S=1", "gamma=0.01", "omega_c=3", "T=1",
                  "--out", str(tmp_path / "v.png")]) == 2
     assert "one reservoir" in capsys.readouterr().err
+
+
+def test_equilibrium_is_not_a_tur_violation(capsys):
+    """At equal temperatures a ladder's mean current is zero only through the relation
+    n(a + b)(1 + n(a) + n(b)) = n(a) n(b) among its occupations, which the closed form does
+    not see (independent symbols): the mean evaluates to rounding noise.  Fano and Q are
+    0/0 there, undefined, never a 'violated' TUR bound (found by an adversarial test:
+    Q = 0, Fano = -4e16).  Away from equilibrium they stay defined and Q >= 2 (secular)."""
+    path = os.path.join(os.path.dirname(__file__), "cases", "ladder-two-baths.toml")
+    st = counting_statistics(cgsym.derive(path, "secular"), "quanta")
+    eq = st.evaluate(dict(w1=1.0, w2=1.7, kap=0.01, kap2=0.02, Tb=0.8, Td=0.8))
+    for p in st.reservoirs:
+        assert abs(eq["mean"][p]) < 1e-15 and eq["noise"][p] > 0
+        assert eq["fano"][p] is None and eq["tur"][p] is None and eq["tur_holds"][p] is None
+    off = st.evaluate(dict(w1=1.0, w2=1.7, kap=0.01, kap2=0.02, Tb=1.3, Td=0.4))
+    for p in st.reservoirs:
+        assert off["tur"][p] is not None and off["tur_holds"][p] is True
+    with pytest.raises(cgsym.CgsymError, match="not finite"):
+        st.evaluate(dict(w1=1.0, w2=1.7, kap=0.01, kap2=0.02, Tb=0.8, Td=1e300))

@@ -50,6 +50,8 @@ from .jumps import JumpDecomposition, jump_decomposition
 COUNTS = ("quanta", "energy")
 #: Q below 2 by more than this (relative) counts as a violation of the classical TUR
 TUR_TOL = 1e-9
+#: a mean below this fraction of the traffic (noise / counted unit) is zero to rounding
+EQUILIBRIUM_RTOL = 1e-9
 
 
 def check_count(count: str) -> str:
@@ -128,14 +130,29 @@ class CountingStatistics(Printable):
         """
         import numpy as np   # numbers cross here (and in cgsym.numerics)
 
-        from ..numerics import check_closed_form_domain
-        check_closed_form_domain(self.derivation.spectrum, values)
-        with np.errstate(divide="ignore", invalid="ignore"):   # Q = 0/0 at equal temperatures
+        from ..numerics import check_closed_form_domain, lambdify_expr
+        spec = self.derivation.spectrum
+        check_closed_form_domain(spec, values)
+        # Q = 0/0 at equal temperatures; n(w, T) = 1/expm1(w/T) overflows harmlessly to 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             row = np.asarray(self._compiled(values), dtype=complex).reshape(-1)
+        if not np.all(np.isfinite(row)):
+            raise CgsymError("the counting statistics are not finite numbers at this point (an "
+                             "occupation or rate overflows double precision): choose parameters "
+                             "of a physical size")
         if np.any(np.abs(row.imag) > 1e-9 * np.maximum(1.0, np.abs(row.real))):
             raise CgsymError("internal error: a counting statistic is complex at this point")
         vals = [float(x) for x in row.real]
         sigma = vals[0]
+        # The unit of what is counted: 1 for quanta, the largest |Bohr frequency| for energy.
+        # A mean below 1e-9 of noise/unit (the traffic in counted units) is zero to rounding:
+        # the point is at equilibrium (e.g. equal temperatures, where the closed form does not
+        # cancel exactly because n(a + b) and n(a), n(b) are independent symbols), and the
+        # Fano factor and Q = noise sigma / mean^2 are 0/0, not a TUR violation.
+        unit = 1.0
+        if self.count == "energy":
+            unit = max((abs(float(np.real(lambdify_expr(w, spec.model)(values))))
+                        for m, w in spec.frequencies if m != 0), default=1.0)
         out = {"count": self.count, "mean": {}, "noise": {}, "fano": {}, "tur": {},
                "tur_holds": {}, "entropy_production": sigma}
         k = 1
@@ -143,7 +160,9 @@ class CountingStatistics(Printable):
             m, s = vals[k:k + 2]
             k += 2
             out["mean"][p], out["noise"][p] = m, s
-            defined = self.get("tur", p) is not None and abs(m) > 1e-300
+            at_equilibrium = abs(m) <= EQUILIBRIUM_RTOL * abs(s) / unit
+            defined = (self.get("tur", p) is not None and abs(m) > 1e-300
+                       and not at_equilibrium)
             out["fano"][p] = s / m if defined else None
             q = s * sigma / m**2 if defined else None
             q = q if q is not None and math.isfinite(q) else None
