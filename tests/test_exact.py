@@ -9,6 +9,7 @@ temperatures).  HEOM hierarchies are kept small here; the issue's sweep is a ben
 from __future__ import annotations
 
 import json
+import math
 
 import mpmath
 import numpy as np
@@ -351,7 +352,10 @@ def test_cli_compare_point_and_bad_sweep(capsys):
     d = json.loads(out)
     assert set(d["methods"]) == {"secular", "secular+LS", "partial-secular",
                                  "partial-secular+LS", "redfield", "redfield+LS", "heom"}
-    assert d["methods"]["heom"]["relative_deviation"] == 0
+    # one exponent is not a converged reference (its refinement step moves J by ~13 %):
+    # no deviations are computed from it, and it says why
+    assert "not resolved" in d["methods"]["heom"]["unresolved"]
+    assert all(math.isnan(e["relative_deviation"]) for e in d["methods"].values())
     m = cgsym.load_model(DL)
     with pytest.raises(CgsymError, match="COUNT"):
         parse_sweep("Omega=0.1:1:1", m)

@@ -20,6 +20,10 @@ from ..errors import CgsymError
 __all__ = ["METHODS", "method_result", "compare_point", "parse_sweep", "compare_sweep",
            "render_sweep"]
 
+#: a HEOM reference whose refinement step changes it by this much (relative) or more is
+#: not resolved: no deviations are computed from it
+RESOLVED_CHANGE = 0.1
+
 METHODS = ("secular", "secular+LS", "partial-secular", "partial-secular+LS",
            "redfield", "redfield+LS")
 
@@ -103,11 +107,20 @@ def compare_point(model, values: dict, dt=None, heom: bool = True, heom_options=
         heom = False
     if heom:
         ref = out["heom"]["heat_currents"]
+        # a deviation from a reference that its own refinement step moves by more than
+        # RESOLVED_CHANGE (e.g. a current that is zero up to the truncation error, at equal
+        # temperatures) means nothing: it is NaN ("n/a"), with the reason
+        change = out["heom"].get("heom", {}).get("refinement_change")   # None: not refined
+        resolved = change is None or change < RESOLVED_CHANGE
+        if not resolved:
+            out["heom"]["unresolved"] = (
+                f"the HEOM reference is not resolved at this point (its refinement step "
+                f"changes it by {change:.2g} relative, >= {RESOLVED_CHANGE:g}): no deviations")
         for name, e in out.items():
             if "error" in e:
                 continue
             e["deviation"] = {p: ((e["heat_currents"][p] - ref[p]) / abs(ref[p])
-                                  if ref[p] != 0 else math.nan) for p in ref}
+                                  if ref[p] != 0 and resolved else math.nan) for p in ref}
             e["relative_deviation"] = e["deviation"][first]
     return {"point": dict(values), "reservoir": first, "methods": out,
             "reference": "heom" if heom else None}
@@ -225,9 +238,15 @@ def text_table(result: dict) -> str:
             h = e["heom"]
             vs = (f"reference: exponents {h['exponents']}, depth {h['depth']}, "
                   f"refinement change {h['refinement_change']:.2g}")
-        dev = f"{e['relative_deviation']:>+10.3%} " if ref else ""
+        if ref:
+            rd = e["relative_deviation"]
+            dev = f"{'n/a':>10} " if math.isnan(rd) else f"{rd:>+10.3%} "
+        else:
+            dev = ""
         lines.append(f"{m:<20} {e['heat_currents'][res]:>16.9e} {e['sum']:>11.1e} {dev}{vs}")
         if e["steady_state_min_eigenvalue"] < -1e-12:
             lines.append(f"{'':<20} positivity lost: steady state has eigenvalue "
                          f"{e['steady_state_min_eigenvalue']:.3g}")
+    if ref and "unresolved" in result["methods"].get("heom", {}):
+        lines.append(result["methods"]["heom"]["unresolved"])
     return "\n".join(lines)
