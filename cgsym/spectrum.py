@@ -27,7 +27,7 @@ from sympy.printing.defaults import Printable
 
 from .errors import CgsymError
 from .model import Model
-from .operators import ImmutableMatrix, adjoint
+from .operators import ImmutableMatrix, adjoint, sparsity_components
 
 # ---------------------------------------------------------------------------
 # sample points under the hierarchy
@@ -218,27 +218,6 @@ class Spectrum(Printable):
 # ---------------------------------------------------------------------------
 # eigen-decomposition, block by block
 # ---------------------------------------------------------------------------
-def _blocks(H) -> list[list[int]]:
-    """Connected components of the off-diagonal sparsity graph of H (invariant subspaces)."""
-    d = H.rows
-    parent = list(range(d))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(d):
-        for j in range(i + 1, d):
-            if H[i, j] != 0:
-                parent[find(i)] = find(j)
-    comps: dict[int, list[int]] = {}
-    for i in range(d):
-        comps.setdefault(find(i), []).append(i)
-    return sorted(comps.values(), key=lambda c: c[0])
-
-
 def _normalise(v):
     v = sp.Matrix(v).applyfunc(lambda e: sp.radsimp(sp.simplify(e)))
     # phase convention: the first nonzero component is real and positive
@@ -344,7 +323,7 @@ def eigenstates(model: Model) -> tuple[Eigenstate, ...]:
     ref = reference_point(model)
     out = []
     used: set = set()
-    for block in _blocks(H):
+    for block in sparsity_components(H):   # invariant subspaces of H_S
         B = H.extract(block, block)
         pairs = _block_eigen(B, model, [model.basis[i] for i in block])
         pairs.sort(key=lambda p: -_num(p[0], ref).real)
