@@ -77,14 +77,21 @@ class Ring:
         return out
 
 
+def canonical_fraction(num, den):
+    """(num, den) cancelled by their gcd, with den's leading coefficient positive: the one
+    canonical form of a fraction of flint polynomials (num must be non-zero)."""
+    g = num.gcd(den)
+    num, den = num // g, den // g
+    if int(den.leading_coefficient()) < 0:
+        num, den = -num, -den
+    return num, den
+
+
 def ratio(ring: Ring, num, den, factor: bool = True):
     """num/den (flint polynomials) cancelled by their gcd, as a SymPy expression."""
     if num.is_zero():
         return sp.S.Zero
-    g = num.gcd(den)
-    num, den = num // g, den // g
-    if int(den.leading_coefficient()) < 0:   # canonical sign: den's leading term positive
-        num, den = -num, -den
+    num, den = canonical_fraction(num, den)
     if factor:
         return ring.factored(num) / ring.factored(den)
     return ring.to_sympy(num) / ring.to_sympy(den)

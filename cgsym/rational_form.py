@@ -145,10 +145,8 @@ class RationalForm:
         back-substitution of the atoms, built in the atoms directly."""
         if num.is_zero():
             return sp.S.Zero
-        g = num.gcd(den)
-        num, den = num // g, den // g
-        if int(den.leading_coefficient()) < 0:   # canonical sign: den's leading term positive
-            num, den = -num, -den
+        from .flintalg import canonical_fraction
+        num, den = canonical_fraction(num, den)
         return self._factored(num) / self._factored(den)
 
     def to_sympy(self) -> tuple:
