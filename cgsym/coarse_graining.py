@@ -1208,7 +1208,7 @@ class TimescaleLadder:
 
 def timescale_ladder(frequencies: Sequence, rate: Callable, T, dt, tau_c=None,
                      tau_plateau=None, margin: float = 10.0,
-                     warn: bool = True) -> TimescaleLadder:
+                     warn: bool = True, names: tuple = ("omega_S", "Omega")) -> TimescaleLadder:
     r"""Check the ordering :math:`\tau_c \ll 1/\omega_S \ll \Delta t \ll \tau_S` (Sec. III, App. A).
 
     Classifies :math:`\Delta t` as secular (:math:`\Delta t \gg 1/|\omega_{mn}|` for all
@@ -1218,7 +1218,9 @@ def timescale_ladder(frequencies: Sequence, rate: Callable, T, dt, tau_c=None,
     :math:`\Delta t \ll \tau_S` or :math:`\tau_c \ll 1/\omega_S` fails.  ``tau_c`` defaults to
     :func:`correlation_time` (coherence definition), ``tau_plateau`` to
     :math:`\max_m |C(\omega_m)|/\Gamma(\omega_m)` from :func:`first_order_correction` (zero
-    frequencies with a log-divergent correction are skipped).
+    frequencies with a log-divergent correction are skipped).  ``names`` are the fast and
+    slow scales as the messages call them (a model's own names, e.g.
+    ``diagnostics.scale_names(model)[:2]``).
     """
     ws = _frequencies(frequencies)
     T_ = _positive(T, "temperature T")
@@ -1268,13 +1270,13 @@ def timescale_ladder(frequencies: Sequence, rate: Callable, T, dt, tau_c=None,
         problems.append(f"dt = {dt_:.3g} is not >> |C|/Gamma = {tau_plateau:.3g}: the O(1/dt) "
                         f"term of Eq. (47) shifts some rate by more than 1/{margin:g}")
     if regime == "partial-secular" and inv_O > tau_S / margin:
-        problems.append(f"1/Omega = {inv_O:.3g} is not << tau_S = {tau_S:.3g}: the slow "
+        problems.append(f"1/{names[1]} = {inv_O:.3g} is not << tau_S = {tau_S:.3g}: the slow "
                         f"exchange and the damping are not separated")
     if dt_ > tau_S / margin:
         problems.append(f"dt = {dt_:.3g} is not << tau_S = {tau_S:.3g}: the system relaxes "
                         f"within one coarse-graining interval")
     if inv_wS is not None and tau_c > inv_wS / margin:
-        problems.append(f"tau_c = {tau_c:.3g} is not << 1/omega_S = {inv_wS:.3g}")
+        problems.append(f"tau_c = {tau_c:.3g} is not << 1/{names[0]} = {inv_wS:.3g}")
     if regime == "intermediate":
         problems.append(f"dt = {dt_:.3g} is on no plateau (secular needs dt >> {fast:.3g}"
                         + (f"; partial-secular needs {inv_wS:.3g} << dt << {inv_O:.3g}"

@@ -105,6 +105,7 @@ class Sweep:
     vlines: list = field(default_factory=list)      # (label, x): annotated on the axes
     marks: list = field(default_factory=list)       # (label, x, style): vertical, in legend
     window: tuple | None = None                      # (x0, x1) shaded
+    window_label: str = "partial-secular window"
     y_label: str = ""
     y_log: bool = False
     title: str = ""
@@ -342,6 +343,7 @@ def _default_dt_range(dg, freqs_max):
 def _mark_ladder(sw, dg):
     if dg.inv_omega_S and dg.inv_Omega:
         sw.window = (dg.inv_omega_S, dg.inv_Omega)
+        sw.window_label = f"partial-secular window 1/{dg.names[0]} .. 1/{dg.names[1]}"
     if dg.tau_c:
         sw.vlines.append(("tau_c", dg.tau_c))
     if dg.inv_omega_S:
@@ -457,7 +459,7 @@ def render(sw: Sweep):
         ax.set_yscale("log")
     if sw.window:
         ax.axvspan(*sw.window, color="0.92", zorder=0,
-                   label="partial-secular window 1/omega_S .. 1/Omega")
+                   label=sw.window_label)
     for label, y, style in sw.hlines:
         ax.axhline(y, label=label or None, **style)
     for label, y, style in sw.curves:

@@ -40,9 +40,10 @@ REGIMES = ("secular", "partial-secular")
 def check_regime(regime: str) -> str:
     if regime not in REGIMES:
         from .errors import did_you_mean
-        raise CgsymError(f"unknown regime '{regime}' ({did_you_mean(regime, REGIMES + ('coarse-grained',))}"
-                         f"regimes: {', '.join(REGIMES)}; "
-                         f"a finite coarse-graining time is 'coarse-grained' with --dt, numeric only)")
+        numeric = ("coarse-grained", "redfield", "heom")
+        raise CgsymError(f"unknown regime '{regime}' ({did_you_mean(regime, REGIMES + numeric)}"
+                         f"closed forms: {', '.join(REGIMES)}; numeric at a point "
+                         f"(cgsym evaluate --at): 'coarse-grained' with --dt, 'redfield', 'heom')")
     return regime
 
 

@@ -407,6 +407,8 @@ def test_timescale_ladder_regimes_and_warnings():
     assert lad.regime == "partial-secular" and lad.problems == () and not caught
     with pytest.warns(CoarseGrainingWarning, match="not separated"):
         timescale_ladder(THREE, rate, T, 1.5, tau_c=0.005, tau_plateau=0.1)   # strong coupling
+    with pytest.warns(CoarseGrainingWarning, match=r"^1/g = 20 is not << tau_S"):
+        timescale_ladder(THREE, rate, T, 1.5, tau_c=0.005, tau_plateau=0.1, names=("w", "g"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         lad = timescale_ladder(THREE, weak, T, 0.01, tau_c=0.005, tau_plateau=0.1)

@@ -632,10 +632,19 @@ def test_plot_ladder_marks_use_the_models_names():
     from cgsym.plot import _mark_ladder
     model = cgsym.load_model(CASES / "resonant-g.toml")
     dg = diagnose(model, dict(w=1.1341, g=0.0432, kh=0.01, kc=0.02, Th=2, Tc=1), "secular")
-    sw = types.SimpleNamespace(vlines=[], window=None)
+    sw = types.SimpleNamespace(vlines=[], window=None, window_label="")
     _mark_ladder(sw, dg)
     labels = [label for label, _ in sw.vlines]
     assert "1/w" in labels and "1/g" in labels and not any("Omega" in x for x in labels)
+    assert sw.window_label == "partial-secular window 1/w .. 1/g"
+
+
+def test_unknown_regime_names_every_regime_and_suggests_the_numeric_ones(capsys):
+    rc, out, err = run(capsys, "evaluate", "two-qubits-two-baths", "--regime", "redfeld",
+                       "--at", "omega_S=1", "Omega=0.1", "gamma_h=0.01", "gamma_c=0.01",
+                       "T_h=2", "T_c=1")
+    assert rc == 2 and "did you mean 'redfield'?" in err
+    assert "'heom'" in err and "'coarse-grained'" in err and "partial-secular" in err
 
 
 def test_the_same_model_with_d_declared_slow_is_quiet(capsys, tmp_path):
