@@ -54,7 +54,7 @@ METHODS = ("closed-form", "numeric", "coarse-grained")
 #: a grid larger than this is refused (the table would not fit in memory anyway)
 MAX_POINTS = 10 ** 7
 
-__all__ = ["Axis", "METHODS", "SweepTable", "sweep", "write_table"]
+__all__ = ["Axis", "METHODS", "SweepTable", "sweep", "validity_warnings", "write_table"]
 
 
 @dataclass(frozen=True)
@@ -268,10 +268,58 @@ def _per_point(model, regime, weak, method, dt, points, workers, scheduler, prog
     return {c: table[:, k].copy() for k, c in enumerate(cols)}
 
 
+#: how many grid points the validity diagnostics visit (the corners first, then evenly spaced)
+CHECKED_POINTS = 40
+
+
+def _checked_indices(axes: Sequence[Axis], n: int) -> list[int]:
+    """Grid indices to diagnose: every corner (each axis at an end; the ordering of the
+    scales is monotone along an axis in the usual models), then evenly spaced points."""
+    sizes = [len(a.values) for a in axes]
+    corners = set()
+    for bits in range(2 ** len(sizes)):
+        idx = 0
+        for k, size in enumerate(sizes):
+            idx = idx * size + ((size - 1) if bits >> k & 1 else 0)
+        corners.add(idx)
+    chosen = sorted(corners)[:CHECKED_POINTS]
+    rest = CHECKED_POINTS - len(chosen)
+    if rest > 0 and n > len(chosen):
+        chosen += [int(i) for i in np.linspace(0, n - 1, rest).round()]
+    return sorted(set(chosen))
+
+
+def validity_warnings(model, regime: str, weak: bool, dt, points: Mapping,
+                      axes: Sequence[Axis]) -> list[str]:
+    """The validity diagnostics (:func:`cgsym.diagnostics.diagnose`, as ``cgsym evaluate``
+    warns at its point) at up to :data:`CHECKED_POINTS` grid points: one message per
+    distinct failed ordering, with how many checked points fail and the first of them."""
+    from .diagnostics import diagnose
+    n = len(next(iter(points.values())))
+    checked = _checked_indices(axes, n)
+    failures: dict[str, list] = {}
+    for i in checked:
+        at = {k: float(v[i]) for k, v in points.items()}
+        try:
+            dg = diagnose(model, at, regime, dt=dt, weak_internal=weak)
+        except CgsymError:
+            continue
+        for msg in dg.warnings(include_marginal=False):
+            key = msg.split(" (", 1)[0]          # the ordering, without the numbers
+            failures.setdefault(key, []).append((at, msg))
+    out = []
+    for fails in failures.values():
+        at, msg = fails[0]
+        where = ", ".join(f"{a.name}={at[a.name]:.4g}" for a in axes)
+        out.append(f"at {len(fails)} of {len(checked)} checked grid points (first: {where}): "
+                   f"{msg}")
+    return out
+
+
 def sweep(model, regime: str, fixed: Mapping, axes: Sequence[Axis], weak_internal: bool = False,
           method: str = "closed-form", dt: float | None = None, workers: int | None = None,
           scheduler: str | None = None, progress: bool = False, timeout: float | None = None,
-          processes: bool = True) -> SweepTable:
+          processes: bool = True, check: bool = True) -> SweepTable:
     """Heat currents and steady-state entries of ``model`` over a grid (see the module).
 
     Parameters
@@ -289,6 +337,10 @@ def sweep(model, regime: str, fixed: Mapping, axes: Sequence[Axis], weak_interna
         workers as threads in this process.
     progress : bool
         a tqdm progress bar on stderr for per-point work.
+    check : bool
+        run the validity diagnostics at up to :data:`CHECKED_POINTS` grid points and warn
+        (:class:`cgsym.errors.CgsymWarning`) where the regime is outside its window, as
+        ``cgsym evaluate`` does at its point (:func:`validity_warnings`).
     """
     from .model import load_model
     from .numerics import _check_values
@@ -328,6 +380,11 @@ def sweep(model, regime: str, fixed: Mapping, axes: Sequence[Axis], weak_interna
     else:
         cols = _per_point(model, regime, weak_internal, method, dt, pts, workers, scheduler,
                           progress, processes)
+    if check:                                 # after the sweep: an error stays one line
+        import warnings
+        from .errors import CgsymWarning
+        for msg in validity_warnings(model, regime, weak_internal, dt, pts, axes):
+            warnings.warn(msg, CgsymWarning, stacklevel=2)
     names = [a.name for a in axes]
     columns = tuple(names) + tuple(cols)
     data = tuple(pts[n] for n in names) + tuple(cols.values())

@@ -161,3 +161,28 @@ def test_sweeps_have_no_time_limit_unless_asked():
     base = ["sweep", MODEL, "--regime", "secular", "--grid", "Omega=0.01:0.1:3", "--out", "t.csv"]
     assert build_parser().parse_args(base).timeout is None        # no supervisor, no limit
     assert build_parser().parse_args(base + ["--timeout", "60"]).timeout == 60
+
+
+def test_a_sweep_warns_where_the_regime_leaves_its_window(tmp_path, capsys):
+    """As `evaluate` warns at its point, a sweep warns (once per failed ordering, with how
+    many checked grid points fail and the first) where the regime is outside its window:
+    the secular regime at Omega below the rates. Inside the window it is quiet."""
+    import warnings
+    from cgsym.errors import CgsymWarning
+    fixed = dict(omega_S=1.1341, gamma_h=0.0217, gamma_c=0.0123, T_h=2.3, T_c=0.4321)
+    axes = [Axis.parse("Omega=0.0001:0.1:30:log")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sweep(MODEL, "secular", fixed, axes, weak_internal=True)
+    msgs = [str(w.message) for w in caught if issubclass(w.category, CgsymWarning)]
+    assert len(msgs) == 1 and "first: Omega=0.0001" in msgs[0] and "tau_S fails" in msgs[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sweep(MODEL, "partial-secular", fixed, [Axis.parse("Omega=0.0001:0.01:5:log")],
+              weak_internal=True)
+        sweep(MODEL, "secular", fixed, axes, weak_internal=True, check=False)
+    assert not [w for w in caught if issubclass(w.category, CgsymWarning)]
+    rc = main(["sweep", MODEL, "--regime", "secular", "--weak-internal", "--grid",
+               "Omega=0.0001:0.1:30:log", "--out", str(tmp_path / "t.csv"), "--at"]
+              + [f"{k}={v}" for k, v in fixed.items()])
+    assert rc == 0 and "cgsym: WARNING: at " in capsys.readouterr().err
