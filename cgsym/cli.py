@@ -652,18 +652,30 @@ def main(argv=None) -> int:
             return 2
         seconds = getattr(args, "timeout", None)
         if seconds:
-            return _supervise(seconds)
+            return _supervise(seconds, _WHAT.get(args.command, f"cgsym {args.command}"))
     return _run(argv)
 
 
-def _supervise(seconds: float) -> int:
+#: what the time-limit message calls each command's work
+_WHAT = {"derive": "the derivation", "evaluate": "the evaluation", "sweep": "the sweep",
+         "plot": "the plot", "compare": "the comparison", "statistics": "the statistics",
+         "check": "the check", "reproduce": "the reproduction"}
+
+#: after the grace, the child gets SIGUSR1 (a clean error: its finally blocks close Dask
+#: clusters and worker pools) and this long to exit before SIGKILL
+SUPERVISOR_CLEANUP = 1.5
+
+
+def _supervise(seconds: float, what: str = "the derivation") -> int:
     """Run the command in a child process and stop it if it overruns.
 
     The child enforces ``--timeout`` itself (SIGALRM, a clean CgsymError), but a
     signal handler only runs between Python bytecodes, so a long call into
     python-flint's C code cannot be interrupted from inside.  The parent waits
-    ``seconds + SUPERVISOR_GRACE``, then kills the child and prints the same one
-    line, exit status 2: a time limit that always holds.
+    ``seconds + SUPERVISOR_GRACE``, then asks the child to stop (SIGUSR1: the same
+    clean error, raised wherever Python runs, so a Dask cluster or worker pool is shut
+    down by its ``finally``), and after ``SUPERVISOR_CLEANUP`` more kills it and prints
+    the one line itself, exit status 2: a time limit that always holds.
     """
     import signal
     import time
@@ -672,9 +684,16 @@ def _supervise(seconds: float) -> int:
     sys.stderr.flush()
     parent = os.getpid()
     pid = os.fork()
-    if pid == 0:   # the child: the command itself
+    message = f"{what} exceeded the time limit of {seconds:g} s (raise it with --timeout)"
+    if pid == 0:   # the child: the command itself, leading a process group of its own
         code = 1
+        os.setpgid(0, 0)
         _die_with_parent(parent)
+
+        def overrun(signum, frame):
+            signal.signal(signal.SIGUSR1, signal.SIG_IGN)     # once
+            raise CgsymError(message)
+        signal.signal(signal.SIGUSR1, overrun)
         try:
             code = _run(None)
         except SystemExit as e:
@@ -688,11 +707,27 @@ def _supervise(seconds: float) -> int:
                 sys.stderr.flush()
             finally:
                 os._exit(code if isinstance(code, int) else 0)
+    try:
+        os.setpgid(pid, pid)      # (both sides set it: no race with the child's first step)
+    except OSError:
+        pass
     deadline = time.monotonic() + seconds + SUPERVISOR_GRACE
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the child, which reports it
+
+    def kill_group():             # the child and whatever it started (Dask workers, pools)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def interrupt(signum, frame):  # Ctrl-C reaches our group only: pass it on; it reports it
+        try:
+            os.killpg(pid, signal.SIGINT)
+        except OSError:
+            pass
+    signal.signal(signal.SIGINT, interrupt)
 
     def stop_child(signum, frame):   # terminated ourselves (e.g. `timeout`): no orphan left
-        os.kill(pid, signal.SIGKILL)
+        kill_group()
         os.waitpid(pid, 0)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
@@ -708,10 +743,17 @@ def _supervise(seconds: float) -> int:
                   f"({signal.Signals(sig).name}; out of memory?)", file=sys.stderr)
             return 2
         if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGUSR1)
+            stop = time.monotonic() + SUPERVISOR_CLEANUP
+            while time.monotonic() < stop:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:        # it stopped cleanly and said so itself
+                    kill_group()
+                    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 2
+                time.sleep(0.02)
+            kill_group()
             os.waitpid(pid, 0)
-            print(f"cgsym: error: the derivation exceeded the time limit of {seconds:g} s "
-                  f"(raise it with --timeout)", file=sys.stderr)
+            print(f"cgsym: error: {message}", file=sys.stderr)
             return 2
         time.sleep(0.02)
 

@@ -186,3 +186,20 @@ def test_a_sweep_warns_where_the_regime_leaves_its_window(tmp_path, capsys):
                "Omega=0.0001:0.1:30:log", "--out", str(tmp_path / "t.csv"), "--at"]
               + [f"{k}={v}" for k, v in fixed.items()])
     assert rc == 0 and "cgsym: WARNING: at " in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_timed_out_dask_sweep_says_sweep_and_leaves_nothing_behind():
+    """The supervisor stops the command's whole process group: one line naming the
+    sweep, no leaked-semaphore warning from an orphaned resource tracker, no worker left."""
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, "-m", "cgsym.cli", "sweep", MODEL, "--regime",
+                        "partial-secular", "--method", "numeric", "--workers", "2",
+                        "--timeout", "3", "--no-progress", "--grid", "Omega=0.0001:0.01:5000",
+                        "--out", "/dev/null.csv", "--at", "omega_S=1", "gamma_h=0.01",
+                        "gamma_c=0.01", "T_h=2", "T_c=1"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2
+    assert p.stderr == "cgsym: error: the sweep exceeded the time limit of 3 s (raise it " \
+                       "with --timeout)\n", p.stderr
