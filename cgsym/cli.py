@@ -149,8 +149,17 @@ def cmd_derive(args):
     return 0
 
 
+def _heom_flags_apply(args, applies: bool, why: str) -> None:
+    given = [f"--heom-{k}" for k in ("exponents", "depth")
+             if getattr(args, f"heom_{k}", None) is not None]
+    if given and not applies:
+        raise CgsymError(f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} "
+                         f"only {why}")
+
+
 def cmd_evaluate(args):
     from .model import load_model
+    _heom_flags_apply(args, args.regime == "heom", "to --regime heom")
     model = load_model(args.model)
     vals = _parse_at(args.at, model)
     if args.regime in ("redfield", "heom") or getattr(args, "lamb_shift", False):
@@ -405,6 +414,7 @@ def cmd_plot(args):
 
 
 def cmd_compare(args):
+    _heom_flags_apply(args, not args.no_heom, "with the HEOM reference (without --no-heom)")
     from .exact.commands import compare
     return compare(args)
 

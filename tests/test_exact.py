@@ -474,3 +474,18 @@ def test_verdicts_at_the_issue_point():
     assert correlation_time_from_poles(m, m.reservoir("c"), vals) == pytest.approx(0.5)
     assert correlation_time_from_poles(m, m.reservoir("h"), dict(vals, T_h=0.2)) == \
         pytest.approx(1 / (2 * np.pi * 0.2))
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["evaluate", DL, "--regime", "heom", "--heom-depth", "0"],
+     "--heom-depth (the hierarchy depth) must be at least 1, got 0"),
+    (["evaluate", DL, "--regime", "heom", "--heom-exponents", "-1"],
+     "--heom-exponents (extra exponents per reservoir beyond the first) must be 0 or more"),
+    (["evaluate", DL, "--regime", "secular", "--heom-depth", "2", "--heom-exponents", "1"],
+     "--heom-exponents and --heom-depth apply only to --regime heom"),
+    (["compare", DL, "--no-heom", "--heom-depth", "2"],
+     "--heom-depth applies only with the HEOM reference (without --no-heom)"),
+])
+def test_heom_options_are_checked_and_never_silently_ignored(capsys, argv, message):
+    code, out, err = _run(capsys, *argv, "--at", *[f"{k}={v}" for k, v in DL_POINT.items()])
+    assert code == 2 and err.startswith(f"cgsym: error: {message}") and err.count("\n") == 1

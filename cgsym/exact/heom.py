@@ -242,9 +242,11 @@ def heom(model, values: dict, exponents: int | None = None, depth: int | None = 
     kinds = [recognise_rate(r, model, values)[0] or "fit" for r in model.reservoirs]
     nk0 = exponents if exponents is not None else max(DEFAULTS[k][0] for k in kinds)
     d0 = depth if depth is not None else max(DEFAULTS[k][1] for k in kinds)
-    if nk0 < 0 or d0 < 1:
-        raise CgsymError(f"HEOM needs at least 0 extra exponents and depth >= 1, got "
-                         f"{nk0}, {d0}")
+    if nk0 < 0:
+        raise CgsymError(f"--heom-exponents (extra exponents per reservoir beyond the first) "
+                         f"must be 0 or more, got {nk0}")
+    if d0 < 1:
+        raise CgsymError(f"--heom-depth (the hierarchy depth) must be at least 1, got {d0}")
     rho, J, info, nexps, nados = _solve(model, values, nk0, d0)
     out = {"exponents": nk0, "depth": d0, "baths": info, "ados": nados,
            "exponents_total": nexps, "refinement_change": None}
