@@ -149,12 +149,12 @@ def _gone(pid, seconds):
 def test_child_dies_when_the_supervisor_is_killed(watch_only):
     """SIGKILL cannot be caught, so the supervisor cannot take its child down itself:
     PR_SET_PDEATHSIG (Linux) or, where that is unavailable, a thread watching getppid
-    must.  The long command here is the no-weak-limit tunnelling qubit (about 2 min)."""
+    must.  The long command here is stuck in one python-flint call (> 100 s)."""
     env = dict(os.environ)
     if watch_only:
         env["CGSYM_PARENT_WATCH_ONLY"] = "1"
-    cmd = [sys.executable, "-m", "cgsym.cli", "derive", "tunnelling-qubit", "--regime",
-           "partial-secular", "--timeout", "300"]
+    cmd = [sys.executable, "-m", "cgsym.cli", "derive", str(CASES / "stuck-in-flint.toml"),
+           "--regime", "secular", "--weak-internal", "--timeout", "300"]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         child = _supervised_child(p)
