@@ -142,7 +142,7 @@ class CountingStatistics(Printable):
                              "of a physical size")
         if np.any(np.abs(row.imag) > 1e-9 * np.maximum(1.0, np.abs(row.real))):
             raise CgsymError("internal error: a counting statistic is complex at this point")
-        vals = [float(x) for x in row.real]
+        vals = [float(x) + 0.0 for x in row.real]   # + 0.0: no printed -0.0
         sigma = vals[0]
         # The unit of what is counted: 1 for quanta, the largest |Bohr frequency| for energy.
         # A mean below 1e-9 of noise/unit (the traffic in counted units) is zero to rounding:

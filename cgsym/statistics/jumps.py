@@ -182,8 +182,9 @@ class JumpDecomposition(Printable):
                 lines.append(f"  J_{p}^{dr} rho = " + " + ".join(
                     f"({sp.sstr(j.rate)}) X_{p},{j.m} rho X_{p},{j.n}^+" for j in js))
                 for j in js:
+                    q = f"{j.quanta:+d}" if j.quanta else "0"   # dephasing: 0, not +0
                     lines.append(f"    X_{p},{j.m} rho X_{p},{j.n}^+ : quanta into system "
-                                 f"{j.quanta:+d}, energy {sp.sstr(j.energy)}")
+                                 f"{q}, energy {sp.sstr(j.energy)}")
         return "\n".join(lines)
 
     def _latex(self, printer):
