@@ -82,6 +82,7 @@ class Derivation(Printable):
                 "gamma": ("gamma", "gamma_positive"),
                 "master-equation": ("gamma", "lindblad_form"),
                 "lindblad": ("lindblad_form",),
+                "jumps": ("jumps", "eigenoperators", "frequencies"),
                 "steady-state": ("steady_state", "stationary_manifold", "kernel_dimension"),
                 "heat-currents": ("heat_currents",)}
         keep = {"model", "regime", "weak_internal", "parameters", "roles", "conventions",
@@ -134,6 +135,7 @@ class Derivation(Printable):
                                for r in model.reservoirs},
             "frequency_differences": _differences_json(self.spectrum),
             "lindblad_form": _lindblad_json(*self.lindblad_form()),
+            "jumps": _jumps_json(self),
             "kernel_dimension": ss.kernel_dimension,
             "notes": list(self.notes),
         }
@@ -157,6 +159,12 @@ def _differences_json(spec) -> dict:
     return {"indices": list(idx),
             "matrix": [[sp.sstr(x) for x in mat.row(i)] for i in range(mat.rows)],
             "kinds": [list(row) for row in kinds]}
+
+
+def _jumps_json(d) -> dict:
+    """Sec. IV jump split of every dissipator (cgsym.statistics.jumps)."""
+    from .statistics.jumps import jump_decomposition
+    return jump_decomposition(d).to_json()
 
 
 def _lindblad_json(channels, problem) -> dict:

@@ -222,3 +222,39 @@ def test_numeric_route_three_baths_against_qutip():
         assert out["noise"][p] == pytest.approx(noise[p], rel=1e-8)
         assert out["noise"][p] > 0
     assert abs(sum(out["mean"].values())) < 1e-12
+
+
+def test_derive_prints_jumps(capsys):
+    """derive --only jumps: text, JSON (rates equal the gamma entries, every nonzero entry
+    in exactly one direction) and a LaTeX section; a pure-dephasing reservoir gives J^0."""
+    import sympy as sp
+
+    import cgsym
+    model = os.path.join(CASES, "dephased-two-qubits.toml")
+    d = cgsym.derive(model, "secular")
+    rc, out, _ = _cli(capsys, "derive", model, "--regime", "secular", "--only", "jumps",
+                      "--format", "json")
+    assert rc == 0
+    js = json.loads(out)
+    assert set(js["jumps"]) == {"h", "c", "d"} and "eigenoperators" in js
+    assert "steady_state" not in js
+    for g in d.rates.gammas:
+        terms = js["jumps"][g.reservoir]
+        seen = 0
+        for direction, rows in terms.items():
+            for t in rows:
+                i, j = list(g.indices).index(t["m"]), list(g.indices).index(t["n"])
+                assert sp.simplify(sp.sympify(t["rate"], locals={
+                    s.name: s for s in g.matrix.free_symbols}) - g.matrix[i, j]) == 0 or \
+                    sp.sstr(g.matrix[i, j]) == t["rate"]
+                sign = (t["m"] > 0) - (t["m"] < 0)
+                assert direction == {1: "loss", -1: "gain", 0: "dephasing"}[sign]
+                seen += 1
+        assert seen == sum(1 for x in g.matrix if x != 0)
+    assert js["jumps"]["d"]["dephasing"] and not js["jumps"]["d"]["gain"]
+    rc, out, _ = _cli(capsys, "derive", model, "--regime", "secular", "--only", "jumps")
+    assert rc == 0 and "J_h^+ rho = " in out and "J_d^0 rho = " in out and "X_h,-2 rho" in out
+    rc, out, _ = _cli(capsys, "derive", model, "--regime", "secular", "--only", "jumps",
+                      "--format", "latex")
+    assert rc == 0 and r"\subsection*{Quantum jumps}" in out
+    assert r"\mathcal{J}_{h}^{+}\rho &= " in out and r"\mathcal{J}_{d}^{0}\rho &= " in out
