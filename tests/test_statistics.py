@@ -359,5 +359,13 @@ def test_equilibrium_is_not_a_tur_violation(capsys):
     off = st.evaluate(dict(w1=1.0, w2=1.7, kap=0.01, kap2=0.02, Tb=1.3, Td=0.4))
     for p in st.reservoirs:
         assert off["tur"][p] is not None and off["tur_holds"][p] is True
-    with pytest.raises(cgsym.CgsymError, match="not finite"):
-        st.evaluate(dict(w1=1.0, w2=1.7, kap=0.01, kap2=0.02, Tb=0.8, Td=1e300))
+    # exact evaluation (flint, 40-digit atoms): n(w, 1e300) ~ 1e300 cancels exactly and
+    # gives the Td -> infinity limit, which Td = 1e10 approaches to O(1e-10)
+    hot = st.evaluate(dict(w1=1.0, w2=1.7, kap=0.01, kap2=0.02, Tb=0.8, Td=1e300))
+    warm = st.evaluate(dict(w1=1.0, w2=1.7, kap=0.01, kap2=0.02, Tb=0.8, Td=1e10))
+    for p in st.reservoirs:
+        assert hot["noise"][p] > 0
+        assert hot["mean"][p] == pytest.approx(warm["mean"][p], rel=1e-8)
+        assert hot["noise"][p] == pytest.approx(warm["noise"][p], rel=1e-8)
+    with pytest.raises(cgsym.CgsymError, match="not finite"):   # beyond double precision
+        st.evaluate(dict(w1=1.0, w2=1.7, kap=1e300, kap2=1e300, Tb=1e30, Td=1e300))

@@ -195,6 +195,12 @@ def point_statistics(nj, count: str, order: int = 3) -> dict:
         traffic = sum(abs(w) * float(np.real(t @ S @ v)) for w, S in nj.weights(p, count))
         if not all(math.isfinite(x) for x in (m, s)):
             raise CgsymError("the counting statistics are not finite numbers at this point")
+        if s < -1e-9 * max(traffic, 1e-300):
+            # noise >= 0 always: a negative one is lost precision (occupations so large that
+            # the jump rates cancel beyond double precision), never a result
+            raise CgsymError(f"the numeric route lost precision at this point (reservoir "
+                             f"'{p}': noise {s:.3g} < 0; occupations or rates too large for "
+                             f"double precision): use the closed form (without --numeric)")
         if abs(m) <= EQUILIBRIUM_RTOL * traffic or abs(m) <= 1e-300:
             out["fano"][p] = out["tur"][p] = out["tur_holds"][p] = None
             continue
