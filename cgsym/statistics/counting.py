@@ -316,6 +316,26 @@ class _Field:
             return self.zero
         return _fraction(self.ring, self.index, expr.xreplace(self.fwd))
 
+    def transfer(self, form, num, den):
+        """num/den of a :class:`RationalForm` (its own ring) as a fraction of this field,
+        by renaming generators: no SymPy expression is built."""
+        if num.is_zero():
+            return self.zero
+        place = [self.index[self.fwd.get(a, a)] for a in form.atoms]
+        n = len(self.ring.gens)
+
+        def move(poly):
+            out = {}
+            for mon, c in zip(poly.monoms(), poly.coeffs()):
+                e = [0] * n
+                for i, k in zip(place, mon):
+                    e[i] += int(k)
+                out[tuple(e)] = c
+            return self.ring.ctx.from_dict(out)
+        num, den = move(num), move(den)
+        g = num.gcd(den)
+        return num // g, den // g
+
     @staticmethod
     def is_zero(a):
         return a[0].is_zero()
@@ -349,26 +369,6 @@ class _Field:
         if a[0].is_zero():
             return sp.S.Zero
         return ratio(self.ring, a[0], a[1], factor).xreplace(self.back)
-
-
-def _re_im(e):
-    e = sp.sympify(e)
-    if not e.has(sp.I):
-        return e, sp.S.Zero
-    e = sp.expand(e)
-    re = e.subs(sp.I, 0)
-    return re, sp.expand((e - re) / sp.I)
-
-
-def _coordinates(rho, coords):
-    out = []
-    for kind, a, b in coords:
-        if kind == "p":
-            out.append(_re_im(rho[a, a])[0])
-        else:
-            re, im = _re_im(rho[a, b])
-            out.append(re if kind == "x" else im)
-    return out
 
 
 def _drazin_solve(F, R, coords, rhs):
@@ -439,7 +439,9 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     from ..steady_state import real_coordinates, real_liouvillian
     check_count(count)
     d = derivation
-    rho = d.steady_state.require_unique()
+    ss = d.steady_state
+    if not ss.unique:
+        ss.require_unique()                       # the one clear error
     jd = jump_decomposition(d)
     me = d.master_equation
     model = d.model
@@ -448,7 +450,13 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     R0, coords2 = real_liouvillian(me.liouvillian(), dim)
     assert list(coords2) == list(coords)
     pop = [i for i, c in enumerate(coords) if c[0] == "p"]
-    v = _coordinates(sp.Matrix(rho), coords)
+    # rho_ss in real coordinates: straight from its exact form (flint polynomials over one
+    # denominator) when it has one -- building its SymPy expressions and splitting them
+    # into real and imaginary parts cost most of the time for large models
+    form = ss.form
+    if form is not None and set(form.labels) != set(coords):
+        form = None
+    v = [] if form is not None else list(ss.coordinates)
 
     # per reservoir: K1, K2 (counted) in real coordinates; the linear functionals
     # rho -> Tr[K_energy rho], Tr[K_limit rho], Tr[H_S D_p rho] on the real coordinates
@@ -470,12 +478,18 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
         per[p] = (K1, K2, fe, fl, fj)
     temps = {r.name: r.temperature for r in model.reservoirs}
     exprs = list(R0) + list(v) + [1 / T for T in temps.values()]
+    if form is not None:
+        exprs += list(form.atoms)
     for K1, K2, fe, fl, fj in per.values():
         exprs += list(K1) + list(K2) + fe + fl + fj
     F = _Field(exprs)
     N = len(coords)
     R = [[F.of(R0[i, j]) for j in range(N)] for i in range(N)]
-    V = [F.of(x) for x in v]
+    if form is not None:
+        at = {c: k for k, c in enumerate(form.labels)}
+        V = [F.transfer(form, form.nums[at[c]], form.den) for c in coords]
+    else:
+        V = [F.of(x) for x in v]
 
     from ..rational_form import RationalForm
 
