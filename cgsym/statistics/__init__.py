@@ -6,6 +6,9 @@
               reservoir, counting quanta or energy, by exact linear solves;
 ``numeric``   the numeric tilted Liouvillian: cumulants to any order (recursive scheme),
               the scaled cumulant generating function and its finite differences;
+``finite_dt_jumps``  the jumps of the finite-dt coarse-grained equation (gamma_mn(dt) split
+              by the sign of the bath frequency), their probabilities and statistics;
+``commands``  ``cgsym statistics`` at a point: ``--numeric`` and ``--dt``;
 
 Builds on the core pipeline (``cgsym.derive``), never the other way round.
 """

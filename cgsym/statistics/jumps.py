@@ -37,7 +37,7 @@ What a jump carries (Sec. IV reading, conventions of :mod:`cgsym.statistics`):
 
 At a finite coarse-graining time every pair of eigenoperators is coupled (Eq. 45) and the
 paper's split is by the sign of the *bath* frequency nu in the integral for gamma_mn(dt),
-not by the sign of omega_m; that split is not implemented (see the README).
+not by the sign of omega_m: see :mod:`cgsym.statistics.finite_dt_jumps` (numeric).
 """
 from __future__ import annotations
 
