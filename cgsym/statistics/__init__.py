@@ -13,7 +13,9 @@
 Builds on the core pipeline (``cgsym.derive``), never the other way round.
 """
 from .counting import COUNTS, CountingStatistics, counting_statistics
+from .finite_dt_jumps import FiniteDtJumps, finite_dt_jumps, finite_dt_statistics, split_gamma_dt
 from .jumps import Jump, JumpDecomposition, JumpProbabilities, jump_decomposition
 
 __all__ = ["COUNTS", "CountingStatistics", "Jump", "JumpDecomposition", "JumpProbabilities",
-           "counting_statistics", "jump_decomposition"]
+           "counting_statistics", "jump_decomposition", "FiniteDtJumps", "finite_dt_jumps",
+           "finite_dt_statistics", "split_gamma_dt"]
