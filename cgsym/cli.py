@@ -502,7 +502,7 @@ def build_parser():
     d.add_argument("--lamb-shift", action="store_true",
                    help="also derive the Lamb shift H_LS of the regime (paper Eq. 30)")
     d.add_argument("--only", default=None, metavar="PART[,PART...]",
-                   help="print only these parts: spectrum, gamma, master-equation, lindblad, "
+                   help="print only these parts: spectrum, gamma, master-equation, lindblad, jumps, "
                         "steady-state, heat-currents (comma-separated)")
     d.set_defaults(func=cmd_derive)
     e = sub.add_parser("evaluate", help="evaluate the derived closed forms at a parameter point")
