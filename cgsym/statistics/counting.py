@@ -425,15 +425,17 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     ----------
     derivation : cgsym.Derivation
         Only its public results are read: ``.spectrum``, ``.rates``, ``.master_equation``
-        (the Liouvillian), ``.steady_state.matrix`` and ``.heat_currents``.
+        (the Liouvillian), ``.steady_state`` (its exact ``form`` when it has one, else its
+        ``coordinates``) and ``.heat_currents`` (for sigma, when printed or evaluated).
     count : {"quanta", "energy"}
         What a jump carries (see :mod:`cgsym.statistics.jumps`).
 
     Returns
     -------
     CountingStatistics
-        Canonical form of every expression: a cancelled rational function of the
-        parameters and occupations, factored by flint.
+        Mean and noise as exact RationalForms; their SymPy expressions, built on first
+        use, are in the canonical form of :func:`cgsym.flintalg.ratio` (cancelled,
+        factored by flint, atoms substituted back).
     """
     from ..operators import vec
     from ..steady_state import real_coordinates, real_liouvillian
