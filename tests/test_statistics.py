@@ -369,3 +369,24 @@ def test_equilibrium_is_not_a_tur_violation(capsys):
         assert hot["noise"][p] == pytest.approx(warm["noise"][p], rel=1e-8)
     with pytest.raises(cgsym.CgsymError, match="not finite"):   # beyond double precision
         st.evaluate(dict(w1=1.0, w2=1.7, kap=1e300, kap2=1e300, Tb=1e30, Td=1e300))
+
+
+def test_evaluate_builds_no_sympy_expression():
+    """--at evaluates the exact forms: neither the noise/mean expressions nor the heat
+    currents' SymPy expressions are built, and the numbers equal the printed closed forms
+    evaluated by SymPy at an odd point."""
+    d = cgsym.derive("two-qubits-two-baths", "partial-secular", True)
+    st = counting_statistics(d, "quanta")
+    ev = st.evaluate(P2)
+    for name in ("mean", "noise", "fano", "tur", "entropy_production"):
+        assert name not in st.__dict__, name
+    assert "currents" not in d.heat_currents.__dict__
+    subs = {s: sp.Float(P2[s.name], 30) for s in (p.symbol for p in d.model.parameters)}
+    from cgsym.symbols import n as occ
+    for p in st.reservoirs:
+        for key in ("mean", "noise"):
+            e = st.get(key, p).replace(occ, lambda w, T: 1 / (sp.exp(w / T) - 1))
+            assert float(e.xreplace(subs)) == pytest.approx(ev[key][p], rel=1e-12)
+    sigma = st.entropy_production.replace(occ, lambda w, T: 1 / (sp.exp(w / T) - 1))
+    assert float(sigma.xreplace(subs)) == pytest.approx(ev["entropy_production"], rel=1e-12)
+    assert ev["entropy_production"] > 0

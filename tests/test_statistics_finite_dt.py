@@ -214,7 +214,6 @@ def test_cli_statistics_dt(capsys):
     assert rc == 2 and "--at" in err
 
 
-@pytest.mark.slow
 def test_numeric_route_three_baths_against_qutip():
     """The case whose closed form is slow: numeric route vs QuTiP, noise >= 0."""
     nj = numeric_jumps(THREE, P3, "partial-secular", True)
