@@ -116,6 +116,9 @@ class Derivation(Printable):
                                 "into the system",
                 "vectorisation": "column stacking: vec(A X B) = (B^T kron A) vec(X)",
                 "eigenoperators": "[H_S, X_m] = omega_m X_m, X_bar(t) = sum_m X_m exp(i omega_m t)",
+                "jumps": "D_p = J_p^+ + J_p^- + J_p^0 - 1/2{K_p, .}; each {m, n, rate} is the "
+                         "term rate * X_m rho X_n^+ of J_p^+ (gain: reservoir p gains a quantum, "
+                         "omega < 0), J_p^- (loss, omega > 0) or J_p^0 (dephasing, omega = 0)",
             },
             "eigenstates": [{"label": s.label, "energy": sp.sstr(s.energy),
                              "vector": [sp.sstr(x) for x in s.vector]} for s in self.spectrum.states],

@@ -60,6 +60,9 @@ def print_point(out: dict, fmt: str, title: str) -> None:
     print(f"  entropy production sigma = {_clean(out['entropy_production']):.10g}")
     probs = out.get("probabilities")
     if probs:
+        print("  (finite dt: the gain half holds counter-rotating terms, so quanta are also "
+              "created in pairs with the system;\n   the counted quanta are not a thermodynamic "
+              "current and one reservoir alone has a mean of order 1/dt)")
         print(f"  jump probabilities over one interval dt = {probs['dt']:g} (Eq. 84, at "
               f"rho_ss; P(+1): the reservoir gains a quantum):")
         for p, row in probs["reservoirs"].items():
