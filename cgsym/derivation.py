@@ -166,8 +166,12 @@ def _differences_json(spec) -> dict:
 
 def _jumps_json(d) -> dict:
     """Sec. IV jump split of every dissipator (cgsym.statistics.jumps)."""
+    from .errors import CgsymError
     from .statistics.jumps import jump_decomposition
-    return jump_decomposition(d).to_json()
+    try:
+        return jump_decomposition(d).to_json()
+    except CgsymError as exc:      # a term with no direction: say so, keep the rest
+        return {"problem": str(exc)}
 
 
 def _lindblad_json(channels, problem) -> dict:

@@ -195,8 +195,12 @@ def derivation_text(d, only=SECTIONS) -> str:
         if problem:
             out.append(f"  not available: {problem}  <-- WARNING")
     if "jumps" in only:   # paper Sec. IV (cgsym.statistics)
+        from .errors import CgsymError
         from .statistics.jumps import jump_decomposition
-        out += ["", jump_decomposition(d).text()]
+        try:
+            out += ["", jump_decomposition(d).text()]
+        except CgsymError as exc:   # a term with no direction: say so, keep the rest
+            out += ["", f"Quantum jumps: not available: {exc}  <-- WARNING"]
     ss = d.steady_state
     if ss.unique:
         if "steady-state" in only:

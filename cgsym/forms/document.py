@@ -279,15 +279,21 @@ def _master_equation_section(doc, d, p, lindblad, to_n):
 def _jumps_section(doc, d, p, to_n):
     """Paper Sec. IV: each dissipator split into the jumps in which the reservoir gains or
     loses a quantum (cgsym.statistics.jumps; helper c)."""
+    from ..errors import CgsymError
     from ..statistics.jumps import jump_decomposition
     doc.text(r"\subsection*{Quantum jumps}")
+    try:
+        jd = jump_decomposition(d)
+    except CgsymError as exc:      # a term with no direction: say so, keep the rest
+        doc.text("Not available: " + _esc(str(exc)) + ".")
+        return
     doc.text(r"Each dissipator splits into jumps (Sec.~IV, Eqs.~(70)--(77)): "
              r"$\mathcal{D}_p\rho = \mathcal{J}_p^{+}\rho + \mathcal{J}_p^{-}\rho + "
              r"\mathcal{J}_p^{0}\rho - \tfrac12\{K_p, \rho\}$ with "
              r"$K_p = \sum_{m,n}\gamma^{(p)}_{mn} X_{p,n}^\dagger X_{p,m}$; in "
              r"$\mathcal{J}_p^{+}$ reservoir $p$ gains a quantum (the system emits), in "
              r"$\mathcal{J}_p^{-}$ it loses one, $\mathcal{J}_p^{0}$ exchanges none.")
-    doc.align(jump_decomposition(d).latex_rows(p, to_n))
+    doc.align(jd.latex_rows(p, to_n))
 
 
 def _steady_state_section(doc, d, comp, p, only):
