@@ -113,6 +113,8 @@ def test_cumulants_against_qutip_and_finite_differences(v_dt):
 def test_split_rejects_bad_input():
     with pytest.raises(CgsymError, match="dt"):
         split_gamma_dt([1.0, -1.0], lambda w: w, 1.0, -2.0)
+    with pytest.raises(CgsymError, match="secular regime"):     # no 2 GB array, one line
+        split_gamma_dt([1.0, -1.0], lambda w: w * np.exp(-w), 1.0, 1e8)
     with pytest.raises(CgsymError, match="vanish"):
         finite_dt_jumps("two-qubits-two-baths", dict(omega_S=1.1341, Omega=0.04321,
                         gamma_h=0.0123, gamma_c=0.0271, T_h=2.3, T_c=0.7), 3.0)

@@ -91,6 +91,8 @@ def _spectrum(rate, T: float):
 
 
 _NODES = 16            # Gauss-Legendre nodes per panel on [0, A]
+_CHUNK = 4096          # panels evaluated at once (memory: _CHUNK * _NODES * pairs doubles)
+_MAX_PANELS = 400_000  # beyond this dt the secular limit is the answer (and cheaper)
 
 
 def _near(S, side, shift, dt, A, iu):
@@ -99,15 +101,23 @@ def _near(S, side, shift, dt, A, iu):
     width 1/dt at u = -s_m are resolved by the panel width.  Two rules (n and n/2 nodes)
     give the error estimate."""
     panels = max(64, int(math.ceil(A * dt / np.pi)))
+    if panels > _MAX_PANELS:
+        raise CgsymError(f"dt = {dt:g} is too long for the finite-dt jump split ({panels} "
+                         f"integration panels, at most {_MAX_PANELS}, i.e. dt <= "
+                         f"{_MAX_PANELS * np.pi / A:.3g} here): use the secular regime, the "
+                         f"dt -> infinity limit")
     edges = np.linspace(0.0, A, panels + 1)
     mid, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
 
     def rule(n):
         x, wt = np.polynomial.legendre.leggauss(n)
-        u = (mid[:, None] + half[:, None] * x[None, :]).ravel()
-        wu = (half[:, None] * wt[None, :]).ravel()
-        s = np.sinc((u[None, :] + shift[:, None]) * dt / (2 * np.pi))
-        return (s[iu[0]] * s[iu[1]]) @ (wu * S(u, side))
+        total = 0.0
+        for k in range(0, panels, _CHUNK):     # bounded memory for long dt
+            u = (mid[k:k + _CHUNK, None] + half[k:k + _CHUNK, None] * x[None, :]).ravel()
+            wu = (half[k:k + _CHUNK, None] * wt[None, :]).ravel()
+            s = np.sinc((u[None, :] + shift[:, None]) * dt / (2 * np.pi))
+            total = total + (s[iu[0]] * s[iu[1]]) @ (wu * S(u, side))
+        return total
     fine, coarse = rule(_NODES), rule(_NODES // 2)
     return fine, np.max(np.abs(fine - coarse))
 
