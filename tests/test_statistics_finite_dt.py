@@ -262,3 +262,33 @@ def test_derive_prints_jumps(capsys):
                       "--format", "latex")
     assert rc == 0 and r"\subsection*{Quantum jumps}" in out
     assert r"\mathcal{J}_{h}^{+}\rho &= " in out and r"\mathcal{J}_{d}^{0}\rho &= " in out
+
+
+@pytest.mark.slow
+def test_finite_dt_three_ohmic_reservoirs(tmp_path):
+    """Three reservoirs (the three-bath V atom with Ohmic exponential-cutoff rates): split
+    = gamma(dt), D_p decomposed, QuTiP, sum_p J_p = 0, P(0) = 1 - sum."""
+    text = open(THREE).read()
+    text = text.replace('rate = "gh"', 'rate = "gh*omega/w*exp(-omega/(3*w))"')
+    text = text.replace('rate = "gc"', 'rate = "gc*omega/w*exp(-omega/(3*w))"')
+    text = text.replace('rate = "gm*omega/w"', 'rate = "gm*omega/w*exp(-omega/(3*w))"')
+    path = tmp_path / "three-ohmic.toml"
+    path.write_text(text)
+    fj = finite_dt_jumps(str(path), P3, 13.41)
+    for p in ("h", "c", "m"):
+        G = fj.gamma[p]
+        assert np.max(np.abs(fj.gain[p] + fj.loss[p] - G)) <= 1e-10 * np.max(np.abs(G))
+        D = fj.dissipators[p]
+        assert np.max(np.abs(fj.decomposed_dissipator(p) - D)) <= 1e-10 * np.max(np.abs(D))
+    nj = fj.numeric_jumps()
+    mean, noise = _qutip(nj)
+    st = finite_dt_statistics(fj)
+    for p in ("h", "c", "m"):
+        assert st["mean"][p] == pytest.approx(mean[p], rel=1e-8)
+        assert st["noise"][p] == pytest.approx(noise[p], rel=1e-8)
+        assert st["noise"][p] > 0
+    J = st["heat_currents"]
+    assert abs(sum(J.values())) < 1e-12 * max(abs(x) for x in J.values())
+    pr = st["probabilities"]
+    assert pr["none"] == pytest.approx(1 - sum(r["+1"] + r["-1"]
+                                               for r in pr["reservoirs"].values()))
