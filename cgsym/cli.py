@@ -426,6 +426,9 @@ def cmd_statistics(args):
     from .model import load_model
     from .rates import check_regime
     from .statistics.counting import check_count, counting_statistics
+    if args.numeric or args.dt is not None or args.regime == "coarse-grained":
+        from .statistics.commands import statistics_numeric   # numbers, no closed form
+        return statistics_numeric(args)
     _evaluate_only(args)
     check_regime(args.regime)
     check_count(args.count)
@@ -453,30 +456,10 @@ def cmd_statistics(args):
     nj = numeric_jumps(model, vals, args.regime, args.weak_internal)
     out["third_cumulant"] = {p: cumulants(nj, p, args.count, 3)[2] for p in st.reservoirs}
     out["third_cumulant_note"] = "numeric (recursive scheme on the numeric tilted Liouvillian)"
-    if args.format == "json":
-        print(json.dumps(out, indent=1))
-        return 0
-    if args.format == "latex":
-        rows = []
-        for p in st.reservoirs:
-            for key, sym in (("mean", r"\langle I_{%s}\rangle"), ("noise", "S_{%s}"),
-                             ("fano", "F_{%s}"), ("tur", "Q_{%s}")):
-                v = out[key][p]
-                rows.append((sym % p) + " &= " + ("\\text{undefined}" if v is None else f"{v:.10g}"))
-        sys.stdout.write("\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}\n")
-        return 0
+    from .statistics.commands import print_point
     unit = "quanta" if args.count == "quanta" else "energy"
-    print(f"Counting statistics ({unit}; from each reservoir into the system), "
-          f"{args.regime}{', weak internal' if args.weak_internal else ''}:")
-    for p in st.reservoirs:
-        f, q, ok = out["fano"][p], out["tur"][p], out["tur_holds"][p]
-        print(f"  {p}: mean = {out['mean'][p]:.10g}, noise = {out['noise'][p]:.10g}, "
-              f"Fano = {'undefined' if f is None else format(f, '.6g')}, "
-              f"TUR Q = {'undefined' if q is None else format(q, '.6g')}"
-              + ("" if ok is None else (" (Q >= 2 holds)" if ok else " (Q < 2: classical TUR "
-                                                                  "bound violated)"))
-              + f", third cumulant = {out['third_cumulant'][p]:.6g}")
-    print(f"  entropy production sigma = {out['entropy_production']:.10g}")
+    print_point(out, args.format, f"Counting statistics ({unit}; from each reservoir into the "
+                f"system), {args.regime}{', weak internal' if args.weak_internal else ''}:")
     return 0
 
 
@@ -529,7 +512,7 @@ def build_parser():
     d.add_argument("--lamb-shift", action="store_true",
                    help="also derive the Lamb shift H_LS of the regime (paper Eq. 30)")
     d.add_argument("--only", default=None, metavar="PART[,PART...]",
-                   help="print only these parts: spectrum, gamma, master-equation, lindblad, "
+                   help="print only these parts: spectrum, gamma, master-equation, lindblad, jumps, "
                         "steady-state, heat-currents (comma-separated)")
     d.set_defaults(func=cmd_derive)
     e = sub.add_parser("evaluate", help="evaluate the derived closed forms at a parameter point")
@@ -629,6 +612,11 @@ def build_parser():
     st.add_argument("--format", choices=("text", "latex", "json"), default="text")
     st.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[],
                     help="evaluate the closed forms at this point (and the numeric third cumulant)")
+    st.add_argument("--numeric", action="store_true",
+                    help="with --at: the numeric route only (numeric pipeline, no closed form)")
+    st.add_argument("--dt", type=float, default=None,
+                    help="with --regime coarse-grained and --at: finite-dt jumps and statistics "
+                         "(numeric, quanta)")
     _add_cache_arg(st)
     st.set_defaults(func=cmd_statistics)
     r = sub.add_parser("reproduce", help="reproduce the paper equation by equation")

@@ -82,6 +82,7 @@ class Derivation(Printable):
                 "gamma": ("gamma", "gamma_positive"),
                 "master-equation": ("gamma", "lindblad_form"),
                 "lindblad": ("lindblad_form",),
+                "jumps": ("jumps", "eigenoperators", "frequencies"),
                 "steady-state": ("steady_state", "stationary_manifold", "kernel_dimension"),
                 "heat-currents": ("heat_currents",)}
         keep = {"model", "regime", "weak_internal", "parameters", "roles", "conventions",
@@ -115,6 +116,9 @@ class Derivation(Printable):
                                 "into the system",
                 "vectorisation": "column stacking: vec(A X B) = (B^T kron A) vec(X)",
                 "eigenoperators": "[H_S, X_m] = omega_m X_m, X_bar(t) = sum_m X_m exp(i omega_m t)",
+                "jumps": "D_p = J_p^+ + J_p^- + J_p^0 - 1/2{K_p, .}; each {m, n, rate} is the "
+                         "term rate * X_m rho X_n^+ of J_p^+ (gain: reservoir p gains a quantum, "
+                         "omega < 0), J_p^- (loss, omega > 0) or J_p^0 (dephasing, omega = 0)",
             },
             "eigenstates": [{"label": s.label, "energy": sp.sstr(s.energy),
                              "vector": [sp.sstr(x) for x in s.vector]} for s in self.spectrum.states],
@@ -134,6 +138,7 @@ class Derivation(Printable):
                                for r in model.reservoirs},
             "frequency_differences": _differences_json(self.spectrum),
             "lindblad_form": _lindblad_json(*self.lindblad_form()),
+            "jumps": _jumps_json(self),
             "kernel_dimension": ss.kernel_dimension,
             "notes": list(self.notes),
         }
@@ -157,6 +162,16 @@ def _differences_json(spec) -> dict:
     return {"indices": list(idx),
             "matrix": [[sp.sstr(x) for x in mat.row(i)] for i in range(mat.rows)],
             "kinds": [list(row) for row in kinds]}
+
+
+def _jumps_json(d) -> dict:
+    """Sec. IV jump split of every dissipator (cgsym.statistics.jumps)."""
+    from .errors import CgsymError
+    from .statistics.jumps import jump_decomposition
+    try:
+        return jump_decomposition(d).to_json()
+    except CgsymError as exc:      # a term with no direction: say so, keep the rest
+        return {"problem": str(exc)}
 
 
 def _lindblad_json(channels, problem) -> dict:

@@ -144,7 +144,8 @@ def spectrum_text(spec) -> str:
 
 
 #: the parts of a derivation ``derive --only`` can print, in document order
-SECTIONS = ("spectrum", "gamma", "master-equation", "lindblad", "steady-state", "heat-currents")
+SECTIONS = ("spectrum", "gamma", "master-equation", "lindblad", "jumps", "steady-state",
+            "heat-currents")
 
 
 def parse_only(text) -> tuple[str, ...]:
@@ -193,6 +194,13 @@ def derivation_text(d, only=SECTIONS) -> str:
             out.append(f"  {c.reservoir} [{c.method}]: rate {_s(c.rate)}; L = {comb}")
         if problem:
             out.append(f"  not available: {problem}  <-- WARNING")
+    if "jumps" in only:   # paper Sec. IV (cgsym.statistics)
+        from .errors import CgsymError
+        from .statistics.jumps import jump_decomposition
+        try:
+            out += ["", jump_decomposition(d).text()]
+        except CgsymError as exc:   # a term with no direction: say so, keep the rest
+            out += ["", f"Quantum jumps: not available: {exc}  <-- WARNING"]
     ss = d.steady_state
     if ss.unique:
         if "steady-state" in only:

@@ -157,6 +157,8 @@ def derivation_document(d, only=SECTIONS) -> str:
             rows = []
     if "master-equation" in only or "lindblad" in only:
         _master_equation_section(doc, d, p, "lindblad" in only, to_n)
+    if "jumps" in only:
+        _jumps_section(doc, d, p, to_n)
     if want_ss:
         _steady_state_section(doc, d, comp, p, only)
     elif comp is not None and "expression nodes" in comp.note:
@@ -272,6 +274,26 @@ def _master_equation_section(doc, d, p, lindblad, to_n):
                                                      **xs}})
         rows += align_rows(f"L_{{{c.reservoir},{k}}}", L, pk)
     doc.align(rows)
+
+
+def _jumps_section(doc, d, p, to_n):
+    """Paper Sec. IV: each dissipator split into the jumps in which the reservoir gains or
+    loses a quantum (cgsym.statistics.jumps; helper c)."""
+    from ..errors import CgsymError
+    from ..statistics.jumps import jump_decomposition
+    doc.text(r"\subsection*{Quantum jumps}")
+    try:
+        jd = jump_decomposition(d)
+    except CgsymError as exc:      # a term with no direction: say so, keep the rest
+        doc.text("Not available: " + _esc(str(exc)) + ".")
+        return
+    doc.text(r"Each dissipator splits into jumps (Sec.~IV, Eqs.~(70)--(77)): "
+             r"$\mathcal{D}_p\rho = \mathcal{J}_p^{+}\rho + \mathcal{J}_p^{-}\rho + "
+             r"\mathcal{J}_p^{0}\rho - \tfrac12\{K_p, \rho\}$ with "
+             r"$K_p = \sum_{m,n}\gamma^{(p)}_{mn} X_{p,n}^\dagger X_{p,m}$; in "
+             r"$\mathcal{J}_p^{+}$ reservoir $p$ gains a quantum (the system emits), in "
+             r"$\mathcal{J}_p^{-}$ it loses one, $\mathcal{J}_p^{0}$ exchanges none.")
+    doc.align(jd.latex_rows(p, to_n))
 
 
 def _steady_state_section(doc, d, comp, p, only):

@@ -40,7 +40,6 @@ from functools import cached_property
 
 import sympy as sp
 from sympy.printing.defaults import Printable
-from sympy.printing.numpy import NumPyPrinter
 
 from ..errors import CgsymError
 from ..operators import sparsity_components
@@ -64,9 +63,15 @@ def check_count(count: str) -> str:
 class CountingStatistics(Printable):
     """Closed-form mean, noise, Fano factor and TUR ratio per reservoir (frozen, printable).
 
-    Every field is a tuple of (reservoir, expression) in model order; ``fano`` and ``tur``
-    hold None where the mean vanishes identically (one reservoir).  ``energy_mismatch`` is
-    (counted mean energy current) - Tr[H_S D_p rho_ss] for the counted convention (mean
+    The results are held exactly as :class:`cgsym.rational_form.RationalForm` (flint
+    polynomials over a common denominator: ``mean_forms``, ``noise_forms``,
+    ``mismatch_forms``, ``limit_mismatch_forms``, tuples of (reservoir, form) in model
+    order); the SymPy expressions ``mean``, ``noise``, ``fano``, ``tur``,
+    ``entropy_production``, ``energy_mismatch`` and ``limit_energy_mismatch`` (tuples of
+    (reservoir, expression)) are built on first use, for printing.  :meth:`evaluate`
+    never builds them: numbers come straight from the polynomials.  ``fano`` and ``tur``
+    hold None where the mean vanishes identically (one reservoir).  ``energy_mismatch``
+    is (counted mean energy current) - Tr[H_S D_p rho_ss] for the counted convention (mean
     frequency of the pair: proved identically 0), ``limit_energy_mismatch`` the same for a
     detector that sees only each cluster's slow-limit frequency.
     """
@@ -75,19 +80,16 @@ class CountingStatistics(Printable):
     regime: str
     weak_internal: bool
     count: str
-    mean: tuple
-    noise: tuple
-    fano: tuple
-    tur: tuple
-    entropy_production: sp.Expr
-    energy_mismatch: tuple
-    limit_energy_mismatch: tuple
+    mean_forms: tuple
+    noise_forms: tuple
+    mismatch_forms: tuple
+    limit_mismatch_forms: tuple
     jumps: JumpDecomposition = field(repr=False, compare=False, default=None)
     derivation: object = field(repr=False, compare=False, default=None)
 
     @property
     def reservoirs(self) -> tuple[str, ...]:
-        return tuple(p for p, _ in self.mean)
+        return tuple(p for p, _ in self.mean_forms)
 
     def get(self, what: str, reservoir: str):
         table = dict(getattr(self, what))
@@ -96,30 +98,72 @@ class CountingStatistics(Printable):
                              f"{', '.join(self.reservoirs)})")
         return table[reservoir]
 
-    # -- numbers -----------------------------------------------------------
+    # -- SymPy expressions, lazily (printing) -----------------------------------
     @cached_property
-    def _compiled(self):
-        """One lambdified callable for the closed forms (compiled once, then reused).
+    def mean(self) -> tuple:
+        return tuple((p, f.expression(0)) for p, f in self.mean_forms)
 
-        Q is computed from mean, noise and sigma (the same closed form) rather than compiled
-        again.  Long sums print as ``numpy.sum([...])``: a 10^4-term numerator printed as
-        ``a + b + ...`` nests too deeply for Python's compiler.
-        """
-        from ..numerics import _check_values, _numeric_form
+    @cached_property
+    def noise(self) -> tuple:
+        return tuple((p, f.expression(0)) for p, f in self.noise_forms)
+
+    def _mean_is_zero(self, p) -> bool:
+        return dict(self.mean_forms)[p].nums[0].is_zero()
+
+    @cached_property
+    def entropy_production(self) -> sp.Expr:
+        return self.derivation.heat_currents.entropy_production()
+
+    @cached_property
+    def fano(self) -> tuple:
+        # quotients of canonical forms, kept as such (cancelling them into one fraction
+        # costs more than all the rest for models with several independent occupations)
+        m, s = dict(self.mean), dict(self.noise)
+        return tuple((p, None if self._mean_is_zero(p) else s[p] / m[p])
+                     for p in self.reservoirs)
+
+    @cached_property
+    def tur(self) -> tuple:
+        m, s = dict(self.mean), dict(self.noise)
+        sigma = self.entropy_production
+        return tuple((p, None if self._mean_is_zero(p) else s[p] * sigma / m[p] ** 2)
+                     for p in self.reservoirs)
+
+    def _mismatch(self, forms) -> tuple:
+        from ..spectrum import is_zero
+        out = []
+        for p, f in forms:
+            diff = f.expression(0)
+            if diff != 0 and is_zero(diff, self.derivation.model):
+                diff = sp.S.Zero   # zero only modulo relations among radicals
+            out.append((p, diff))
+        return tuple(out)
+
+    @cached_property
+    def energy_mismatch(self) -> tuple:
+        return self._mismatch(self.mismatch_forms)
+
+    @cached_property
+    def limit_energy_mismatch(self) -> tuple:
+        return self._mismatch(self.limit_mismatch_forms)
+
+    # -- numbers -----------------------------------------------------------
+    def _sigma_at(self, values) -> float:
+        """sigma = -sum_p J_p/T_p at a point, from the heat currents' exact forms when they
+        exist (no SymPy expression of the currents is built)."""
+        from ..numerics import lambdify_expr
+        hc = self.derivation.heat_currents
         model = self.derivation.model
-        exprs = [self.entropy_production]
-        for p in self.reservoirs:
-            exprs += [self.get(w, p) for w in ("mean", "noise")]
-        exprs += [e for _, e in self.energy_mismatch + self.limit_energy_mismatch]
-        args = tuple(p.symbol for p in model.parameters)
-        f = sp.lambdify(args, [_numeric_form(e) for e in exprs], "numpy", cse=True,
-                        printer=_FlatSumPrinter)
-        names = tuple(p.name for p in model.parameters)
-
-        def evaluate(values):
-            vals = _check_values(model, values)
-            return f(*[vals[nm] for nm in names])
-        return evaluate
+        forms = dict(hc.forms) if hc.forms else {}
+        total = 0.0
+        for r in model.reservoirs:
+            T = float(lambdify_expr(sp.sympify(r.temperature), model)(values).real)
+            if r.name in forms:
+                J = forms[r.name].evaluate(values)[0]
+            else:
+                J = float(lambdify_expr(hc.current(r.name), model)(values).real)
+            total -= J / T
+        return total
 
     def evaluate(self, values) -> dict:
         """The closed forms at a parameter point: {"mean": {p: float}, ..., "tur_holds": ...}.
@@ -127,23 +171,32 @@ class CountingStatistics(Printable):
         Refuses points outside the closed forms' domain (a Bohr frequency of the wrong sign).
         ``fano``/``tur`` are None where the mean is zero at the point; ``tur_holds`` is
         Q >= 2 (None where Q is undefined).  Also returns the two energy mismatches.
+        Evaluated straight from the flint polynomials (:meth:`RationalForm.evaluate`: exact
+        over QQ at 40-digit atoms, rounded once), never through SymPy expressions.
         """
         import numpy as np   # numbers cross here (and in cgsym.numerics)
 
-        from ..numerics import check_closed_form_domain, lambdify_expr
+        from ..numerics import _check_values, check_closed_form_domain, lambdify_expr
         spec = self.derivation.spectrum
+        model = self.derivation.model
         check_closed_form_domain(spec, values)
-        # Q = 0/0 at equal temperatures; n(w, T) = 1/expm1(w/T) overflows harmlessly to 0
+        vals = _check_values(model, values)
+
+        def num(form):
+            try:
+                x = form.evaluate(vals)[0]
+            except OverflowError:       # an exact value beyond double precision
+                x = math.inf
+            if not math.isfinite(x):
+                raise CgsymError("the counting statistics are not finite numbers at this "
+                                 "point: choose parameters of a physical size")
+            return x + 0.0   # + 0.0: no printed -0.0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            row = np.asarray(self._compiled(values), dtype=complex).reshape(-1)
-        if not np.all(np.isfinite(row)):
+            sigma = self._sigma_at(vals) + 0.0
+        if not math.isfinite(sigma):
             raise CgsymError("the counting statistics are not finite numbers at this point (an "
                              "occupation or rate overflows double precision): choose parameters "
                              "of a physical size")
-        if np.any(np.abs(row.imag) > 1e-9 * np.maximum(1.0, np.abs(row.real))):
-            raise CgsymError("internal error: a counting statistic is complex at this point")
-        vals = [float(x) for x in row.real]
-        sigma = vals[0]
         # The unit of what is counted: 1 for quanta, the largest |Bohr frequency| for energy.
         # A mean below 1e-9 of noise/unit (the traffic in counted units) is zero to rounding:
         # the point is at equilibrium (e.g. equal temperatures, where the closed form does not
@@ -151,26 +204,22 @@ class CountingStatistics(Printable):
         # Fano factor and Q = noise sigma / mean^2 are 0/0, not a TUR violation.
         unit = 1.0
         if self.count == "energy":
-            unit = max((abs(float(np.real(lambdify_expr(w, spec.model)(values))))
+            unit = max((abs(float(np.real(lambdify_expr(w, spec.model)(vals))))
                         for m, w in spec.frequencies if m != 0), default=1.0)
         out = {"count": self.count, "mean": {}, "noise": {}, "fano": {}, "tur": {},
                "tur_holds": {}, "entropy_production": sigma}
-        k = 1
-        for p in self.reservoirs:
-            m, s = vals[k:k + 2]
-            k += 2
+        for (p, mf), (_, sf) in zip(self.mean_forms, self.noise_forms):
+            m, s = num(mf), num(sf)
             out["mean"][p], out["noise"][p] = m, s
             at_equilibrium = abs(m) <= EQUILIBRIUM_RTOL * abs(s) / unit
-            defined = (self.get("tur", p) is not None and abs(m) > 1e-300
-                       and not at_equilibrium)
+            defined = (not self._mean_is_zero(p) and abs(m) > 1e-300 and not at_equilibrium)
             out["fano"][p] = s / m if defined else None
-            q = s * sigma / m**2 if defined else None
+            q = (s / m) * (sigma / m) if defined else None   # no overflow of m**2
             q = q if q is not None and math.isfinite(q) else None
             out["tur"][p] = q
             out["tur_holds"][p] = None if q is None else bool(q >= 2 * (1 - TUR_TOL))
-        n = len(self.reservoirs)
-        out["energy_mismatch"] = dict(zip(self.reservoirs, vals[k:k + n]))
-        out["limit_energy_mismatch"] = dict(zip(self.reservoirs, vals[k + n:k + 2 * n]))
+        out["energy_mismatch"] = {p: num(f) for p, f in self.mismatch_forms}
+        out["limit_energy_mismatch"] = {p: num(f) for p, f in self.limit_mismatch_forms}
         return out
 
     # -- output ------------------------------------------------------------
@@ -240,15 +289,6 @@ class CountingStatistics(Printable):
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
 
-class _FlatSumPrinter(NumPyPrinter):
-    """NumPy printer that writes a long sum as numpy.sum([...]) (a flat list, not a deep tree)."""
-
-    def _print_Add(self, expr, order=None):
-        if len(expr.args) <= 64:
-            return super()._print_Add(expr, order)
-        return "numpy.sum([" + ", ".join(self._print(a) for a in expr.args) + "], axis=0)"
-
-
 # ---------------------------------------------------------------------------
 # exact linear algebra in python-flint (the steady state's machinery)
 # ---------------------------------------------------------------------------
@@ -275,6 +315,26 @@ class _Field:
         if expr == 0:
             return self.zero
         return _fraction(self.ring, self.index, expr.xreplace(self.fwd))
+
+    def transfer(self, form, num, den):
+        """num/den of a :class:`RationalForm` (its own ring) as a fraction of this field,
+        by renaming generators: no SymPy expression is built."""
+        if num.is_zero():
+            return self.zero
+        place = [self.index[self.fwd.get(a, a)] for a in form.atoms]
+        n = len(self.ring.gens)
+
+        def move(poly):
+            out = {}
+            for mon, c in zip(poly.monoms(), poly.coeffs()):
+                e = [0] * n
+                for i, k in zip(place, mon):
+                    e[i] += int(k)
+                out[tuple(e)] = c
+            return self.ring.ctx.from_dict(out)
+        num, den = move(num), move(den)
+        g = num.gcd(den)
+        return num // g, den // g
 
     @staticmethod
     def is_zero(a):
@@ -309,26 +369,6 @@ class _Field:
         if a[0].is_zero():
             return sp.S.Zero
         return ratio(self.ring, a[0], a[1], factor).xreplace(self.back)
-
-
-def _re_im(e):
-    e = sp.sympify(e)
-    if not e.has(sp.I):
-        return e, sp.S.Zero
-    e = sp.expand(e)
-    re = e.subs(sp.I, 0)
-    return re, sp.expand((e - re) / sp.I)
-
-
-def _coordinates(rho, coords):
-    out = []
-    for kind, a, b in coords:
-        if kind == "p":
-            out.append(_re_im(rho[a, a])[0])
-        else:
-            re, im = _re_im(rho[a, b])
-            out.append(re if kind == "x" else im)
-    return out
 
 
 def _drazin_solve(F, R, coords, rhs):
@@ -385,22 +425,25 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     ----------
     derivation : cgsym.Derivation
         Only its public results are read: ``.spectrum``, ``.rates``, ``.master_equation``
-        (the Liouvillian), ``.steady_state.matrix`` and ``.heat_currents``.
+        (the Liouvillian), ``.steady_state`` (its exact ``form`` when it has one, else its
+        ``coordinates``) and ``.heat_currents`` (for sigma, when printed or evaluated).
     count : {"quanta", "energy"}
         What a jump carries (see :mod:`cgsym.statistics.jumps`).
 
     Returns
     -------
     CountingStatistics
-        Canonical form of every expression: a cancelled rational function of the
-        parameters and occupations, factored by flint.
+        Mean and noise as exact RationalForms; their SymPy expressions, built on first
+        use, are in the canonical form of :func:`cgsym.flintalg.ratio` (cancelled,
+        factored by flint, atoms substituted back).
     """
-    from ..spectrum import is_zero
     from ..operators import vec
     from ..steady_state import real_coordinates, real_liouvillian
     check_count(count)
     d = derivation
-    rho = d.steady_state.require_unique()
+    ss = d.steady_state
+    if not ss.unique:
+        ss.require_unique()                       # the one clear error
     jd = jump_decomposition(d)
     me = d.master_equation
     model = d.model
@@ -409,7 +452,13 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     R0, coords2 = real_liouvillian(me.liouvillian(), dim)
     assert list(coords2) == list(coords)
     pop = [i for i, c in enumerate(coords) if c[0] == "p"]
-    v = _coordinates(sp.Matrix(rho), coords)
+    # rho_ss in real coordinates: straight from its exact form (flint polynomials over one
+    # denominator) when it has one -- building its SymPy expressions and splitting them
+    # into real and imaginary parts cost most of the time for large models
+    form = ss.form
+    if form is not None and set(form.labels) != set(coords):
+        form = None
+    v = [] if form is not None else list(ss.coordinates)
 
     # per reservoir: K1, K2 (counted) in real coordinates; the linear functionals
     # rho -> Tr[K_energy rho], Tr[K_limit rho], Tr[H_S D_p rho] on the real coordinates
@@ -431,15 +480,24 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
         per[p] = (K1, K2, fe, fl, fj)
     temps = {r.name: r.temperature for r in model.reservoirs}
     exprs = list(R0) + list(v) + [1 / T for T in temps.values()]
+    if form is not None:
+        exprs += list(form.atoms)
     for K1, K2, fe, fl, fj in per.values():
         exprs += list(K1) + list(K2) + fe + fl + fj
     F = _Field(exprs)
     N = len(coords)
     R = [[F.of(R0[i, j]) for j in range(N)] for i in range(N)]
-    V = [F.of(x) for x in v]
+    if form is not None:
+        at = {c: k for k, c in enumerate(form.labels)}
+        V = [F.transfer(form, form.nums[at[c]], form.den) for c in coords]
+    else:
+        V = [F.of(x) for x in v]
 
+    from ..rational_form import RationalForm
+
+    def form(a):
+        return RationalForm(F.ring, (a[0],), a[1], F.back)
     means, noises, mism, lmism = [], [], [], []
-    raw = []
     for p, (K1, K2, fe, fl, fj) in per.items():
         K1f = [[F.of(K1[i, j]) for j in range(N)] for i in range(N)]
         f1 = [_colsum(F, K1f, pop, j) for j in range(N)]
@@ -451,31 +509,13 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
         x = _drazin_solve(F, R, coords, rhs)
         two = (F.ring.one() * 2, F.ring.one())
         S = F.add(F.dot(f2, V), F.mul(two, F.dot(f1, x)))
-        raw.append((p, mean, S))
-        means.append((p, F.to_sympy(mean)))
-        noises.append((p, F.to_sympy(S)))
+        means.append((p, form(mean)))
+        noises.append((p, form(S)))
         Jp = F.dot([F.of(c) for c in fj], V)
         for fun, acc in ((fe, mism), (fl, lmism)):
-            diff = F.to_sympy(F.add(F.dot([F.of(c) for c in fun], V), F.neg(Jp)))
-            if diff != 0 and is_zero(diff, model):
-                diff = sp.S.Zero   # zero only modulo relations among radicals
-            acc.append((p, diff))
-
-    sigma = d.heat_currents.entropy_production()
-    fanos, turs = [], []
-    for p, mean, S in raw:
-        if F.is_zero(mean):
-            fanos.append((p, None))
-            turs.append((p, None))
-            continue
-        # quotients of canonical forms, kept as such (cancelling them into one fraction
-        # costs more than all the rest for models with several independent occupations)
-        m, s = dict(means)[p], dict(noises)[p]
-        fanos.append((p, s / m))
-        turs.append((p, s * sigma / m**2))
+            acc.append((p, form(F.add(F.dot([F.of(c) for c in fun], V), F.neg(Jp)))))
     return CountingStatistics(model.name, d.regime, d.weak_internal, count, tuple(means),
-                              tuple(noises), tuple(fanos), tuple(turs), sigma, tuple(mism),
-                              tuple(lmism), jd, d)
+                              tuple(noises), tuple(mism), tuple(lmism), jd, d)
 
 
 def _colsum(F, M, rows, j):

@@ -37,7 +37,7 @@ What a jump carries (Sec. IV reading, conventions of :mod:`cgsym.statistics`):
 
 At a finite coarse-graining time every pair of eigenoperators is coupled (Eq. 45) and the
 paper's split is by the sign of the *bath* frequency nu in the integral for gamma_mn(dt),
-not by the sign of omega_m; that split is not implemented (see the README).
+not by the sign of omega_m: see :mod:`cgsym.statistics.finite_dt_jumps` (numeric).
 """
 from __future__ import annotations
 
@@ -182,9 +182,58 @@ class JumpDecomposition(Printable):
                 lines.append(f"  J_{p}^{dr} rho = " + " + ".join(
                     f"({sp.sstr(j.rate)}) X_{p},{j.m} rho X_{p},{j.n}^+" for j in js))
                 for j in js:
+                    q = f"{j.quanta:+d}" if j.quanta else "0"   # dephasing: 0, not +0
                     lines.append(f"    X_{p},{j.m} rho X_{p},{j.n}^+ : quanta into system "
-                                 f"{j.quanta:+d}, energy {sp.sstr(j.energy)}")
+                                 f"{q}, energy {sp.sstr(j.energy)}")
         return "\n".join(lines)
+
+    #: JSON / text names of the directions: the reservoir gains a quantum, loses one, or
+    #: neither (a zero-frequency, pure-dephasing term)
+    DIRECTION_NAMES = {"+": "gain", "-": "loss", "0": "dephasing"}
+
+    def to_json(self) -> dict:
+        """``{reservoir: {"gain": [...], "loss": [...], "dephasing": [...]}}``, each term
+        ``{"m": m, "n": n, "rate": str}`` for gamma_mn X_{p,m} rho X_{p,n}^+ (the
+        eigenoperators of the ``eigenoperators`` key; ``gain``: J_p^+, the reservoir gains a
+        quantum; ``loss``: J_p^-; ``dephasing``: J_p^0, no quantum).  The no-jump part is
+        -1/2{K_p, rho} with K_p = sum_mn gamma_mn X_n^+ X_m (the ``gamma`` key)."""
+        out = {}
+        for p in self.reservoirs:
+            out[p] = {name: [{"m": j.m, "n": j.n, "rate": sp.sstr(j.rate)}
+                             for j in self.of(p, dr)]
+                      for dr, name in self.DIRECTION_NAMES.items()}
+        return out
+
+    def text(self) -> str:
+        """The jump section of ``cgsym derive`` (operators named X_p,m as in the Lindblad
+        section)."""
+        lines = ["Quantum jumps (Sec. IV, Eqs. 70-77): D_p[rho] = J_p^+ rho + J_p^- rho + "
+                 "J_p^0 rho - 1/2 {K_p, rho}, K_p = sum_mn gamma^p_mn X_n^+ X_m; J_p^+: "
+                 "reservoir p gains a quantum (the system emits), J_p^-: it loses one (the "
+                 "system absorbs), J_p^0: zero frequency, no quantum"]
+        for p in self.reservoirs:
+            for dr in DIRECTIONS:
+                js = self.of(p, dr)
+                if js:
+                    lines.append(f"  J_{p}^{dr} rho = " + " + ".join(
+                        f"({sp.sstr(j.rate)})*X_{p},{j.m} rho X_{p},{j.n}^+" for j in js))
+        return "\n".join(lines)
+
+    def latex_rows(self, printer, replace=None) -> list:
+        r"""``align`` rows :math:`\mathcal J_p^{\pm}\rho = \ldots`, one term per row when a
+        direction has several (``replace``: a substitution applied to the rates, e.g. the
+        document's occupation symbols)."""
+        rows = []
+        for res in self.reservoirs:
+            for dr in DIRECTIONS:
+                js = self.of(res, dr)
+                for i, j in enumerate(js):
+                    rate = j.rate.xreplace(replace) if replace else j.rate
+                    term = (rf"\left({printer._print(rate)}\right) X_{{{res},{j.m}}}\,\rho\, "
+                            rf"X_{{{res},{j.n}}}^\dagger")
+                    lhs = rf"\mathcal{{J}}_{{{res}}}^{{{dr}}}\rho &= " if i == 0 else r"&\quad + "
+                    rows.append(lhs + term)
+        return rows
 
     def _latex(self, printer):
         from ..latex import PaperPrinter

@@ -23,6 +23,16 @@ import numpy as np
 
 from ..errors import CgsymError
 
+#: a mean below this fraction of the jump traffic (counted units per unit time) is zero
+EQUILIBRIUM_RTOL = 1e-9
+#: Q below 2 by more than this (relative) counts as a violation of the classical TUR
+TUR_TOL = 1e-9
+
+
+def _clean(x):
+    """-0.0 -> 0.0 (a printed '-0' is rounding, not a sign)."""
+    return None if x is None else (x + 0.0 if isinstance(x, float) else x)
+
 
 @dataclass(frozen=True, eq=False)
 class NumericJumps:
@@ -157,3 +167,45 @@ def finite_difference_cumulants(nj: NumericJumps, reservoir: str, count: str = "
     k2 = (f[1] - 2 * f[0] + f[-1]) / h**2
     k3 = (f[2] - 2 * f[1] + 2 * f[-1] - f[-2]) / (2 * h**3)
     return [k1, k2, k3]
+
+
+def point_statistics(nj, count: str, order: int = 3) -> dict:
+    """Mean, noise, Fano, TUR ratio and the cumulants up to ``order`` at one point.
+
+    The keys and conventions of :meth:`cgsym.statistics.CountingStatistics.evaluate`; the
+    third cumulant under ``third_cumulant``.  Fano and Q are None where the mean is below
+    1e-9 of the jump traffic (counted units per unit time, both directions): zero to
+    rounding (one reservoir, equilibrium).
+    """
+    import numpy as np
+
+    sigma = nj.entropy_production
+    d = nj.steady_state.shape[0]
+    v = np.asarray(nj.steady_state, dtype=complex).reshape(-1, order="F")
+    t = np.eye(d).reshape(-1, order="F")
+    out = {"count": count, "mean": {}, "noise": {}, "fano": {}, "tur": {}, "tur_holds": {},
+           "entropy_production": _clean(float(sigma)), "third_cumulant": {}}
+    for p in nj.jumps:
+        k = cumulants(nj, p, count, order)
+        m, s = _clean(k[0]), _clean(k[1])
+        out["mean"][p], out["noise"][p] = m, s
+        if order >= 3:
+            out["third_cumulant"][p] = _clean(k[2])
+        # the traffic: counted units per unit time in both directions
+        traffic = sum(abs(w) * float(np.real(t @ S @ v)) for w, S in nj.weights(p, count))
+        if not all(math.isfinite(x) for x in (m, s)):
+            raise CgsymError("the counting statistics are not finite numbers at this point")
+        if s < -1e-9 * max(traffic, 1e-300):
+            # noise >= 0 always: a negative one is lost precision (occupations so large that
+            # the jump rates cancel beyond double precision), never a result
+            raise CgsymError(f"the numeric route lost precision at this point (reservoir "
+                             f"'{p}': noise {s:.3g} < 0; occupations or rates too large for "
+                             f"double precision): use the closed form (without --numeric)")
+        if abs(m) <= EQUILIBRIUM_RTOL * traffic or abs(m) <= 1e-300:
+            out["fano"][p] = out["tur"][p] = out["tur_holds"][p] = None
+            continue
+        q = s * sigma / m ** 2
+        out["fano"][p] = s / m
+        out["tur"][p] = q if math.isfinite(q) else None
+        out["tur_holds"][p] = None if out["tur"][p] is None else bool(q >= 2 * (1 - TUR_TOL))
+    return out
