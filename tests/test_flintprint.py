@@ -253,10 +253,21 @@ def test_tunnelling_qubit_partial_secular_full_printed_values():
     import mpmath
     import numpy as np
     from cgsym.numerics import numeric_pipeline
-    d = derivation("tunnelling-qubit", "partial-secular", False)
+    from cgsym.latex import derivation_latex, derivation_text
+    d = cgsym.derive("tunnelling-qubit", "partial-secular", False)      # fresh: nothing built
     m = d.model
+    # derive's whole output in the three formats builds no SymPy expression of the results
+    text, doc, tex = derivation_text(d), json.dumps(d.to_json()), derivation_latex(d)
+    assert "Compact forms: not searched" in text and "Not typeset" in tex
+    assert not {"matrix", "coordinates"} & set(d.steady_state.__dict__)
+    assert "currents" not in d.heat_currents.__dict__
+    assert all("_expressions" not in f.__dict__
+               for f in [d.steady_state.form] + [f for _, f in d.heat_currents.forms])
     ss_texts = steady_state_texts(d.steady_state)
     J_texts = dict(heat_current_texts(d.heat_currents))
+    printed = json.loads(doc)["heat_currents"]
+    for p, t in J_texts.items():
+        assert f"  J_{p} = {t}" in text and printed[p] == t
     assert all(is_large(f, 0) for _, f in d.heat_currents.forms)
     assert min(len(t) for t in J_texts.values()) > 10 ** 6
     mpmath.mp.dps = 50
