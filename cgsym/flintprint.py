@@ -46,8 +46,12 @@ SYMPY_TERMS = 200
 # ---------------------------------------------------------------------------
 def _cache(form) -> dict:
     # the same per-instance cache RationalForm uses for its SymPy expressions
-    # (not pickled: RationalForm.__getstate__ keeps only the polynomials)
-    return form.__dict__.setdefault("_printing", {"values": {}, "factored": []})
+    # (not pickled: RationalForm.__getstate__ keeps only the polynomials); a form
+    # without an instance dictionary is printed uncached (same text, slower)
+    d = getattr(form, "__dict__", None)
+    if d is None:
+        return {"values": {}, "factored": []}
+    return d.setdefault("_printing", {"values": {}, "factored": []})
 
 
 def _factor(form, p):
@@ -77,7 +81,8 @@ def _value(form, k):
 
 
 def value_terms(form, k) -> int:
-    """Terms of the canonical factored value k (all factors of num and den)."""
+    """Terms of the canonical factored value k (all factors of num and den, and the
+    two integer contents)."""
     v = _value(form, k)
     if v is None:
         return 0

@@ -25,7 +25,8 @@ from conftest import derivation, point
 #: small cases of every shipped model (derived in ~0.1-1 s); the radical and larger
 #: ones read back in seconds (SymPy's parser), so they run with -m slow
 SMALL = [("two-qubits-one-bath", "partial-secular", True),
-         ("two-qubits-two-baths", "secular", True), ("two-qubits-two-baths", "partial-secular", True),
+         ("two-qubits-two-baths", "secular", True),
+         ("two-qubits-two-baths", "partial-secular", True),
          ("tunnelling-qubit", "secular", True), ("tunnelling-qubit", "partial-secular", True),
          ("tunnelling-qubit", "secular", False),
          ("v-type-three-level", "partial-secular", True),
