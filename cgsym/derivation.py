@@ -141,13 +141,13 @@ class Derivation(Printable):
             # large values written straight from their flint polynomials (cgsym.flintprint)
             from .flintprint import heat_current_texts, steady_state_texts
             from .forms.compact import exceeds_size_limit
-            texts = steady_state_texts(ss)
+            with_ss = only is None or "steady-state" in only
+            texts = steady_state_texts(ss) if with_ss else {}   # else dropped by to_json
             d = model.dim
             out["steady_state"] = {"basis": list(model.basis),
                                    "matrix": [[texts.get((i, j), "0") for j in range(d)]
                                               for i in range(d)]}
             out["heat_currents"] = dict(heat_current_texts(self.heat_currents))
-            with_ss = only is None or "steady-state" in only
             if exceeds_size_limit(self, with_ss):
                 # what compact() returns above its size limit: the canonical forms
                 out["compact"] = {"heat_currents": dict(out["heat_currents"]),
