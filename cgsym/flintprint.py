@@ -270,17 +270,6 @@ def heat_current_texts(hc) -> list:
     return [(p, current_text(hc, p)) for p in hc.reservoirs]
 
 
-def has_large_values(d) -> bool:
-    """Whether any steady-state coordinate or current of a derivation is large."""
-    ss = d.steady_state
-    if ss.form is None:
-        return False
-    if any(is_large(ss.form, k) for k in range(len(ss.form))):
-        return True
-    hc = d.heat_currents
-    return hc is not None and any(is_large(f, 0) for _, f in hc.forms)
-
-
 # ---------------------------------------------------------------------------
 # LaTeX
 # ---------------------------------------------------------------------------
