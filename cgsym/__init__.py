@@ -15,7 +15,8 @@ The pipeline (each stage a pure function returning a frozen, printable result)::
 
 ``derive(model, regime, weak_internal)`` runs all of it.  Exact results stay in
 ``rational_form.RationalForm`` (flint polynomials over one denominator; SymPy built on
-demand); ``cache`` keeps whole derivations on disk.  Capabilities sit above the
+demand; ``flintprint`` writes the large ones as text and LaTeX straight from the
+polynomials); ``cache`` keeps whole derivations on disk.  Capabilities sit above the
 pipeline and import it, never the other way round::
 
     forms/       compact, paper-style views (abbreviations, rho = N/D), the LaTeX document

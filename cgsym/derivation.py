@@ -143,12 +143,25 @@ class Derivation(Printable):
             "notes": list(self.notes),
         }
         if ss.unique:
+            # large values written straight from their flint polynomials (cgsym.flintprint)
+            from .flintprint import heat_current_texts, steady_state_texts
+            from .forms.compact import exceeds_size_limit
+            with_ss = only is None or "steady-state" in only
+            texts = steady_state_texts(ss) if with_ss else {}   # else dropped by to_json
+            d = model.dim
             out["steady_state"] = {"basis": list(model.basis),
-                                   "matrix": [[sp.sstr(x) for x in ss.matrix.row(i)]
-                                              for i in range(ss.matrix.rows)]}
-            out["heat_currents"] = {name: sp.sstr(J) for name, J in self.heat_currents.currents}
-            c = self.compact(steady_state=only is None or "steady-state" in only).to_json()
-            out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state", "abbreviations")}
+                                   "matrix": [[texts.get((i, j), "0") for j in range(d)]
+                                              for i in range(d)]}
+            out["heat_currents"] = dict(heat_current_texts(self.heat_currents))
+            if exceeds_size_limit(self, with_ss):
+                # what compact() returns above its size limit: the canonical forms
+                out["compact"] = {"heat_currents": dict(out["heat_currents"]),
+                                  "steady_state": dict(out["steady_state"]) if with_ss
+                                  else None, "abbreviations": {}}
+            else:
+                c = self.compact(steady_state=with_ss).to_json()
+                out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state",
+                                                    "abbreviations")}
         else:
             out["steady_state"] = None
             out["stationary_manifold"] = [[[sp.sstr(x) for x in m.row(i)] for i in range(m.rows)]

@@ -203,22 +203,30 @@ def derivation_text(d, only=SECTIONS) -> str:
             out += ["", f"Quantum jumps: not available: {exc}  <-- WARNING"]
     ss = d.steady_state
     if ss.unique:
+        # large values are written straight from their flint polynomials (cgsym.flintprint)
+        from .flintprint import heat_current_texts, steady_state_texts
         if "steady-state" in only:
             out += ["", "Steady state (product basis " + ", ".join(model.basis) + "):"]
+            texts = steady_state_texts(ss)
             for i, a in enumerate(model.basis):
                 for j, b in enumerate(model.basis):
-                    v = ss.matrix[i, j]
-                    if v != 0:
-                        out.append(f"  rho[{a}; {b}] = {_s(v)}")
+                    if (i, j) in texts:
+                        out.append(f"  rho[{a}; {b}] = {texts[i, j]}")
         if "heat-currents" in only:
             out += ["", "Heat currents (from each reservoir into the system):"]
-            for name, J in d.heat_currents.currents:
-                out.append(f"  J_{name} = {_s(J)}")
+            for name, J in heat_current_texts(d.heat_currents):
+                out.append(f"  J_{name} = {J}")
         parts = tuple(s for s in ("heat-currents", "steady-state") if s in only)
         if parts:
+            from .forms.compact import exceeds_size_limit, size_limit_note
             from .forms.render import compact_text
-            c = d.compact(steady_state="steady-state" in only)
-            out += ["", compact_text(c, parts)]
+            if exceeds_size_limit(d, "steady-state" in only):
+                # not searched, and the canonical forms printed above are not repeated
+                out += ["", f"Compact forms: not searched: {size_limit_note()}; the "
+                            f"canonical forms above are the result."]
+            else:
+                c = d.compact(steady_state="steady-state" in only)
+                out += ["", compact_text(c, parts)]
     elif "steady-state" in only or "heat-currents" in only:
         out.append(f"Steady state: NOT UNIQUE - the Liouvillian kernel has dimension "
                    f"{ss.kernel_dimension}; stationary manifold basis:")

@@ -590,20 +590,34 @@ def _nodes(exprs, limit) -> int:
     return total
 
 
+def size_limit_note(max_nodes: int = MAX_NODES) -> str:
+    return (f"the canonical results have more than {max_nodes:,} expression nodes, the "
+            f"compact search's limit (Derivation.compact(max_nodes=None) lifts it)")
+
+
+def exceeds_size_limit(d, steady_state: bool = True, max_nodes: int = MAX_NODES) -> bool:
+    """Whether the canonical heat currents (and steady state) have more than
+    ``max_nodes`` expression nodes.  Decided from the exact forms' polynomials when
+    their lower bound already exceeds the limit (:func:`cgsym.flintprint.
+    nodes_lower_bound`: the large SymPy expressions are never built just to be
+    counted), else by counting the SymPy expressions."""
+    from ..flintprint import results_nodes_lower_bound
+    bound = results_nodes_lower_bound(d, steady_state, max_nodes)
+    if bound is not None and bound > max_nodes:
+        return True
+    hc0 = d.heat_currents.currents if d.heat_currents is not None else ()
+    rho0 = list(d.steady_state.matrix) if (steady_state and d.steady_state.unique) else []
+    return _nodes([J for _, J in hc0] + rho0, max_nodes) > max_nodes
+
+
 def compact(d, secular: bool = True, steady_state: bool = True,
             max_nodes: int | None = MAX_NODES) -> CompactForms:
     """Compact forms of a derivation (see :func:`_compact`); a presentation never stops a
     derivation: if the search fails on an expression it cannot read, or the canonical
     results are larger than ``max_nodes`` expression nodes (None: no limit), the
     canonical results are returned as they are, with a note saying why."""
-    hc0 = d.heat_currents.currents if d.heat_currents is not None else ()
-    rho0 = list(d.steady_state.matrix) if (steady_state and d.steady_state.unique) else []
-    if max_nodes is not None:
-        size = _nodes([J for _, J in hc0] + rho0, max_nodes)
-        if size > max_nodes:
-            return _canonical_forms(d, steady_state, f"the canonical results have more than "
-                                    f"{max_nodes:,} expression nodes, the compact search's "
-                                    f"limit (Derivation.compact(max_nodes=None) lifts it)")
+    if max_nodes is not None and exceeds_size_limit(d, steady_state, max_nodes):
+        return _canonical_forms(d, steady_state, size_limit_note(max_nodes))
     try:
         return _compact(d, secular, steady_state)
     except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError,

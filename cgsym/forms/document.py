@@ -18,6 +18,7 @@ from ..errors import CgsymError
 from ..latex import SECTIONS, PaperPrinter
 from ..model import _parse
 from .breaking import WIDTH, align_rows, width, wrap_source
+from .compact import exceeds_size_limit, size_limit_note
 
 _PAULI = {"sx": "x", "sy": "y", "sz": "z", "sp": "+", "sm": "-"}
 
@@ -115,10 +116,12 @@ def derivation_document(d, only=SECTIONS) -> str:
     model = d.model
     ss = d.steady_state
     want_ss = ss.unique and ("steady-state" in only or "heat-currents" in only)
-    comp = d.compact(steady_state="steady-state" in only) if want_ss else None
-    if comp is not None and "expression nodes" in comp.note:
-        # results too large to typeset usefully (hundreds of thousands of operations):
-        # say so instead of writing hundreds of pages
+    # results too large to typeset usefully (hundreds of thousands of operations): say
+    # so instead of writing hundreds of pages (decided without building them)
+    too_large = want_ss and exceeds_size_limit(d, "steady-state" in only)
+    comp = d.compact(steady_state="steady-state" in only) if want_ss and not too_large \
+        else None
+    if too_large or (comp is not None and "expression nodes" in comp.note):
         want_ss = False
     occ = _occupations(d, comp)
     names = dict(comp.symbol_names()) if comp else {}
@@ -161,9 +164,11 @@ def derivation_document(d, only=SECTIONS) -> str:
         _jumps_section(doc, d, p, to_n)
     if want_ss:
         _steady_state_section(doc, d, comp, p, only)
-    elif comp is not None and "expression nodes" in comp.note:
+    elif too_large or (comp is not None and "expression nodes" in comp.note):
+        note = comp.note if comp is not None else \
+            size_limit_note() + "; the canonical forms are shown"
         doc.text(r"\subsection*{Steady state and heat currents}")
-        doc.text("Not typeset: " + _esc(comp.note) + r". The closed forms are in "
+        doc.text("Not typeset: " + _esc(note) + r". The closed forms are in "
                  r"\texttt{cgsym derive --format json}.")
     elif not ss.unique:
         doc.text(rf"The steady state is not unique: the Liouvillian kernel has dimension "
