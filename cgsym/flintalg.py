@@ -229,3 +229,96 @@ def solve_fraction_free(ring: Ring, A, b):
         if acc != det * b[i]:
             raise CgsymError("internal error: fraction-free solve failed its exact check")
     return x, det
+
+
+# ---------------------------------------------------------------------------
+# radicals: generators related by their minimal polynomials (issue 13, item 5)
+# ---------------------------------------------------------------------------
+def radical_relations(ring: Ring, back) -> tuple:
+    """The square roots among the ring's generators, with their defining relations.
+
+    Returns ``((i, b), ...)``: generator ``i`` stands for sqrt(B) and g_i**2 = b, where
+    ``b`` is B as an integer polynomial in the ring's generators (sqrt(2): b = 2;
+    sqrt(5 - sqrt(5)): b = 5 - g_j with g_j = sqrt(5)).  A radicand that is not an
+    integer polynomial in the generators (a fraction, another root) gives no relation:
+    that generator stays free, which is exact but does not reduce.  Ordered outermost
+    first (a radicand is a strict sub-expression of its root, so the order exists).
+    """
+    fwd = {a: g for g, a in back.items()}
+    index = {g: i for i, g in enumerate(ring.gens)}
+    out = []
+    for g in ring.gens:
+        a = back.get(g)
+        if a is None or not (isinstance(a, sp.Pow) and a.exp == sp.S.Half):
+            continue
+        b = sp.expand(a.base.xreplace(fwd))
+        if b.free_symbols - set(ring.gens):
+            continue
+        try:
+            num, q = ring.from_sympy(b)
+        except (sp.PolynomialError, ValueError, TypeError):
+            continue
+        if q != 1:
+            continue
+        out.append((sp.count_ops(a) + len(a.atoms(sp.Pow)), index[g], num))
+    out.sort(key=lambda t: -t[0])
+    return tuple((i, b) for _, i, b in out)
+
+
+def reduce_radicals(p, relations):
+    """p with every power g_i**e (e >= 2) of a radical generator rewritten by
+    g_i**2 = b_i, until each appears at most linearly: the same value, exactly, at the
+    true radicals (the representative of p modulo the relations)."""
+    if not relations or p.is_zero():
+        return p
+    ctx = p.context()
+    for _ in range(64):
+        changed = False
+        for i, b in relations:
+            if p.degrees()[i] < 2:
+                continue
+            groups: dict = {}
+            for mon, c in zip(p.monoms(), p.coeffs()):
+                mon = list(mon)
+                k, mon[i] = divmod(mon[i], 2)
+                groups.setdefault(k, {})[tuple(mon)] = c
+            acc = ctx.from_dict({})
+            for k, terms in groups.items():
+                q = ctx.from_dict(terms)
+                acc += q * b ** k if k else q
+            p = acc
+            changed = True
+        if not changed:
+            return p
+    raise CgsymError("internal error: the radical relations do not terminate")
+
+
+def _conjugate(p, i):
+    """p with g_i -> -g_i."""
+    ctx = p.context()
+    return ctx.from_dict({mon: (-c if mon[i] % 2 else c)
+                          for mon, c in zip(p.monoms(), p.coeffs())})
+
+
+def rationalise(nums, den, relations):
+    """(nums', den') with nums'/den' = nums/den at the true radicals and den' free of
+    every radical generator that has a relation: numerators and denominator multiplied
+    by the conjugate of den (g_i -> -g_i), outermost radical first, each product
+    reduced.  Returns None if den reduces to zero (den vanishes at the radicals)."""
+    nums = [reduce_radicals(x, relations) for x in nums]
+    den = reduce_radicals(den, relations)
+    for _ in range(8):
+        if den.is_zero():
+            return None
+        todo = [(i, b) for i, b in relations if den.degrees()[i] > 0]
+        if not todo:
+            return nums, den
+        for i, _b in todo:
+            if den.degrees()[i] == 0:
+                continue
+            conj = _conjugate(den, i)
+            den = reduce_radicals(den * conj, relations)
+            nums = [reduce_radicals(x * conj, relations) for x in nums]
+            if den.is_zero():
+                return None
+    raise CgsymError("internal error: could not clear the radicals from a denominator")
