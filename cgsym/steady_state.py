@@ -273,14 +273,14 @@ def _check_nullity(R0, comps, claimed, model):
                          f"{total} numerically; the steady state may be degenerate at these values")
 
 
-def _solve_population_block(A, comp, coords, gens, relations=()):
+def _solve_population_block(A, comp, coords, gens, relations=(), sparse=False):
     """Unique stationary vector of the block holding the populations, via flint.
 
     One population equation is redundant (trace preservation); it is replaced by
     the trace condition sum_a rho_aa = 1 and the square system is solved by
     fraction-free elimination.  Returns (ring, nums, den) or None if singular.
     """
-    from .flintalg import Ring, common_denominator, solve_fraction_free
+    from .flintalg import Ring, common_denominator, solve_fraction_free, solve_sparse
     ring = Ring(gens)
     pops = [i for i, ci in enumerate(comp) if coords[ci][0] == "p"]
     N = len(comp)
@@ -297,7 +297,7 @@ def _solve_population_block(A, comp, coords, gens, relations=()):
             rows.append(row)
     b = [ring.from_sympy(1 if i == pops[0] else 0)[0] for i in range(N)]
     try:
-        nums, den = solve_fraction_free(ring, rows, b)
+        nums, den = (solve_sparse if sparse else solve_fraction_free)(ring, rows, b)
     except CgsymError:
         return None
     g = den
@@ -422,7 +422,7 @@ def _eigenbasis_steady_state(me: MasterEquation, coords, product_block: int, blo
                   key=sp.default_sort_key)
     from .flintalg import Ring
     relations = radical_relations(Ring(gens), back)
-    sol = _solve_population_block(A, comp, coords, gens, relations)
+    sol = _solve_population_block(A, comp, coords, gens, relations, sparse=True)
     if sol is None:
         return None
     ring, nums_e, den = sol
