@@ -148,3 +148,42 @@ def test_sparse_solve_agrees_with_bareiss():
         assert u * d2 == v * d1          # the same solution, exactly
     sol = sp.Matrix(A).LUsolve(sp.Matrix([1, 0, z, 0, 0, x]))
     assert sp.cancel(ring.to_sympy(n2[2]) / ring.to_sympy(d2) - sol[2]) == 0
+
+
+def test_eigenbasis_route_chain_secular_weak_against_numerics(monkeypatch):
+    """The sqrt(2) chain in the secular regime with the weak-internal limit (a few
+    seconds): solved in the eigenbasis (8 population coordinates against 20), rho taken
+    back to the product basis with sqrt(2) reduced; agrees with the numeric pipeline."""
+    import importlib
+    import numpy as np
+    from cgsym.numerics import numeric_pipeline
+    from cgsym.rational_form import evaluate_steady_state
+    S = importlib.import_module("cgsym.steady_state")
+    taken = []
+    orig = S._eigenbasis_steady_state
+
+    def spy(*args, **kwargs):
+        out = orig(*args, **kwargs)
+        taken.append(out is not None)
+        return out
+    monkeypatch.setattr(S, "_eigenbasis_steady_state", spy)
+    d = cgsym.derive(BENCH / "three-qubit-chain.toml", "secular", True)
+    assert taken == [True]
+    form = d.steady_state.form
+    assert sp.sqrt(2) in form.atoms
+    for i, _ in radical_relations(form.ring, form.back):
+        assert form.den.degrees()[i] == 0                  # radical-free denominator
+        assert all(x.degrees()[i] <= 1 for x in form.nums)  # reduced numerators
+    vals = {"omega_S": 1.1341, "Omega": 0.0432, "gamma_h": 0.0217, "gamma_c": 0.0123,
+            "T_h": 0.9876, "T_c": 0.4321}
+    J = {p: f.evaluate(vals)[0] for p, f in d.heat_currents.forms}
+    num = numeric_pipeline(d.model, vals, "secular", True)
+    top = max(abs(v) for v in num.heat_currents.values())
+    for p in J:
+        assert abs(J[p] - num.heat_currents[p]) <= 1e-9 * top
+    assert abs(sum(J.values())) <= 1e-12 * top
+    assert J["h"] > 0 > J["c"]
+    assert -(J["h"] / vals["T_h"] + J["c"] / vals["T_c"]) > 0   # entropy production
+    rho = np.array(evaluate_steady_state(d.steady_state, vals))
+    assert np.max(np.abs(rho - num.steady_state)) <= 1e-9
+    assert abs(np.trace(rho) - 1) <= 1e-14
