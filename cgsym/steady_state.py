@@ -217,10 +217,35 @@ def _random_point(symbols, seed):
     return {s: sp.Rational(rng.randint(1000, 9999), rng.randint(1000, 9999)) for s in symbols}
 
 
+#: a prime for rank proofs modulo p (2**61 - 1)
+_PRIME = 2305843009213693951
+
+
+def _rank_mod_prime(B):
+    """Rank of a rational matrix modulo _PRIME (a lower bound on its rank over QQ), or
+    None when a denominator vanishes modulo the prime."""
+    import flint
+    vals = []
+    for e in B:
+        e = sp.Rational(e)
+        if e.q % _PRIME == 0:
+            return None
+        vals.append(int(e.p) * pow(int(e.q), -1, _PRIME) % _PRIME)
+    return flint.nmod_mat(B.rows, B.cols, vals, _PRIME).rank()
+
+
 def _rank_at_point(A, seed):
-    """Exact rank of A at a random rational point (a lower bound on its generic rank)."""
+    """Exact rank of A at a random rational point (a lower bound on its generic rank).
+
+    A full rank modulo a prime proves a full rank over QQ (the rank modulo p is a lower
+    bound): 0.014 s against 0.73 s over QQ for a 30-coordinate coherence block of the
+    three-qubit chain (98 s over QQ for the four-qubit chain's 112 block); anything
+    else is decided over QQ."""
     pt = _random_point(sorted(A.free_symbols, key=str), seed)
-    dM = DomainMatrix.from_Matrix(A.xreplace(pt))
+    B = A.xreplace(pt)
+    if B.rows and B.cols and _rank_mod_prime(B) == min(B.rows, B.cols):
+        return min(B.rows, B.cols)
+    dM = DomainMatrix.from_Matrix(B)
     return dM.convert_to(dM.domain.get_field()).rank()
 
 
