@@ -187,3 +187,15 @@ def test_eigenbasis_route_chain_secular_weak_against_numerics(monkeypatch):
     rho = np.array(evaluate_steady_state(d.steady_state, vals))
     assert np.max(np.abs(rho - num.steady_state)) <= 1e-9
     assert abs(np.trace(rho) - 1) <= 1e-14
+
+
+def test_rank_modulo_a_prime_only_proves_full_rank():
+    from cgsym.steady_state import _rank_at_point, _rank_mod_prime
+    x, y = sp.symbols("x y")
+    assert _rank_at_point(sp.Matrix([[x, y], [2 * x, 2 * y]]), 1) == 1   # singular: over QQ
+    assert _rank_at_point(sp.Matrix([[x, y], [y, x]]), 1) == 2
+    # a matrix singular modulo the prime but regular over QQ: decided over QQ
+    from cgsym.steady_state import _PRIME
+    B = sp.Matrix([[_PRIME, 0], [0, 1]])
+    assert _rank_mod_prime(B) == 1
+    assert _rank_at_point(B, 1) == 2
