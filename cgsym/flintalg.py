@@ -229,3 +229,195 @@ def solve_fraction_free(ring: Ring, A, b):
         if acc != det * b[i]:
             raise CgsymError("internal error: fraction-free solve failed its exact check")
     return x, det
+
+
+# ---------------------------------------------------------------------------
+# radicals: generators related by their minimal polynomials (issue 13, item 5)
+# ---------------------------------------------------------------------------
+def radical_relations(ring: Ring, back) -> tuple:
+    """The square roots among the ring's generators, with their defining relations.
+
+    Returns ``((i, b), ...)``: generator ``i`` stands for sqrt(B) and g_i**2 = b, where
+    ``b`` is B as an integer polynomial in the ring's generators (sqrt(2): b = 2;
+    sqrt(5 - sqrt(5)): b = 5 - g_j with g_j = sqrt(5)).  A radicand that is not an
+    integer polynomial in the generators (a fraction, another root) gives no relation:
+    that generator stays free, which is exact but does not reduce.  Ordered outermost
+    first (a radicand is a strict sub-expression of its root, so the order exists).
+    """
+    fwd = {a: g for g, a in back.items()}
+    index = {g: i for i, g in enumerate(ring.gens)}
+    out = []
+    for g in ring.gens:
+        a = back.get(g)
+        if a is None or not (isinstance(a, sp.Pow) and a.exp == sp.S.Half):
+            continue
+        b = sp.expand(a.base.xreplace(fwd))
+        if b.free_symbols - set(ring.gens):
+            continue
+        try:
+            num, q = ring.from_sympy(b)
+        except (sp.PolynomialError, ValueError, TypeError):
+            continue
+        if q != 1:
+            continue
+        out.append((sp.count_ops(a) + len(a.atoms(sp.Pow)), index[g], num))
+    out.sort(key=lambda t: -t[0])
+    return tuple((i, b) for _, i, b in out)
+
+
+def reduce_radicals(p, relations):
+    """p with every power g_i**e (e >= 2) of a radical generator rewritten by
+    g_i**2 = b_i, until each appears at most linearly: the same value, exactly, at the
+    true radicals (the representative of p modulo the relations)."""
+    if not relations or p.is_zero():
+        return p
+    ctx = p.context()
+    for _ in range(64):
+        changed = False
+        for i, b in relations:
+            if p.degrees()[i] < 2:
+                continue
+            groups: dict = {}
+            for mon, c in zip(p.monoms(), p.coeffs()):
+                mon = list(mon)
+                k, mon[i] = divmod(mon[i], 2)
+                groups.setdefault(k, {})[tuple(mon)] = c
+            acc = ctx.from_dict({})
+            for k, terms in groups.items():
+                q = ctx.from_dict(terms)
+                acc += q * b ** k if k else q
+            p = acc
+            changed = True
+        if not changed:
+            return p
+    raise CgsymError("internal error: the radical relations do not terminate")
+
+
+def _conjugate(p, i):
+    """p with g_i -> -g_i."""
+    ctx = p.context()
+    return ctx.from_dict({mon: (-c if mon[i] % 2 else c)
+                          for mon, c in zip(p.monoms(), p.coeffs())})
+
+
+def rationalise(nums, den, relations):
+    """(nums', den') with nums'/den' = nums/den at the true radicals and den' free of
+    every radical generator that has a relation: numerators and denominator multiplied
+    by the conjugate of den (g_i -> -g_i), outermost radical first, each product
+    reduced.  Returns None if den reduces to zero (den vanishes at the radicals)."""
+    nums = [reduce_radicals(x, relations) for x in nums]
+    den = reduce_radicals(den, relations)
+    for _ in range(8):
+        if den.is_zero():
+            return None
+        todo = [(i, b) for i, b in relations if den.degrees()[i] > 0]
+        if not todo:
+            return nums, den
+        for i, _b in todo:
+            if den.degrees()[i] == 0:
+                continue
+            conj = _conjugate(den, i)
+            den = reduce_radicals(den * conj, relations)
+            nums = [reduce_radicals(x * conj, relations) for x in nums]
+            if den.is_zero():
+                return None
+    raise CgsymError("internal error: could not clear the radicals from a denominator")
+
+
+def solve_sparse(ring: Ring, A, b):
+    """Solve A x = b over QQ(gens) by sparse Gauss-Jordan elimination in flint.
+
+    Same contract as :func:`solve_fraction_free` (returns ``(nums, den)`` with
+    A nums = den b exactly, verified; raises when A is singular), for large sparse
+    blocks: the pivot is chosen by the Markowitz count (fill-in), ties broken by the
+    size of the pivot polynomial (a constant or monomial pivot first); a row
+    operation cross-multiplies (row_i <- p row_i - a row_k) and then divides the row
+    by the gcd of its entries, so no entry carries a factor common to its whole row.
+    Bareiss' minors grow in degree with every step; here the growth stops at the
+    content of each row.
+    """
+    n = len(A)
+    zero = ring.ctx.from_dict({})
+    rows = []
+    for i in range(n):
+        r = {j: A[i][j] for j in range(n) if not A[i][j].is_zero()}
+        if not b[i].is_zero():
+            r[n] = b[i]
+        rows.append(r)
+    cols: dict = {}
+    for i, r in enumerate(rows):
+        for j in r:
+            if j < n:
+                cols.setdefault(j, set()).add(i)
+    free_rows, free_cols = set(range(n)), set(range(n))
+    pivot_of = {}
+
+    def content_free(r):
+        g = None
+        for v in r.values():
+            g = v if g is None else g.gcd(v)
+            if g.total_degree() == 0 and abs(int(g.leading_coefficient())) == 1:
+                return r
+        if g is None or g.is_zero():
+            return r
+        return {j: v // g for j, v in r.items()}
+
+    for _ in range(n):
+        best = None
+        for c in free_cols:
+            rs = [i for i in cols.get(c, ()) if i in free_rows]
+            for i in rs:
+                key = ((len(rows[i]) - 1) * (len(rs) - 1), len(rows[i][c]), i, c)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            raise CgsymError("singular system")
+        _, _, k, c = best
+        free_rows.discard(k)
+        free_cols.discard(c)
+        pivot_of[c] = k
+        rk = rows[k]
+        p = rk[c]
+        for i in list(cols.get(c, ())):
+            if i == k:
+                continue
+            ri = rows[i]
+            a = ri.get(c)
+            if a is None or a.is_zero():
+                continue
+            g = p.gcd(a)
+            pm, am = p // g, a // g
+            new = {}
+            for j in set(ri) | set(rk):
+                if j == c:
+                    continue
+                v = ri.get(j, zero) * pm - rk.get(j, zero) * am
+                if not v.is_zero():
+                    new[j] = v
+            new = content_free(new)
+            for j in ri:
+                if j < n and j not in new:
+                    cols[j].discard(i)
+            for j in new:
+                if j < n:
+                    cols.setdefault(j, set()).add(i)
+            rows[i] = new
+    # diagonal: row pivot_of[c] is p_c x_c = b_c
+    fracs = []
+    for c in range(n):
+        r = rows[pivot_of[c]]
+        p, rhs = r[c], r.get(n, zero)
+        if rhs.is_zero():
+            fracs.append((zero, ring.one()))
+            continue
+        g = p.gcd(rhs)
+        fracs.append((rhs // g, p // g))
+    x, den = common_denominator(ring, fracs)
+    for i in range(n):
+        acc = zero
+        for j in range(n):
+            if not A[i][j].is_zero():
+                acc += A[i][j] * x[j]
+        if acc != den * b[i]:
+            raise CgsymError("internal error: the sparse solve failed its exact check")
+    return x, den
