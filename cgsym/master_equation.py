@@ -85,14 +85,22 @@ class MasterEquation(Printable):
     def dissipate(self, rho, reservoir: str | None = None):
         """D_p[rho] (or the sum over all reservoirs when ``reservoir`` is None)."""
         rho = sp.Matrix(rho)
-        out = sp.zeros(self.dim, self.dim)
+        d = self.dim
+        parts = [[[] for _ in range(d)] for _ in range(d)]
         terms = self.terms if reservoir is None else self.reservoir_terms(reservoir)
         real = self.model.adjoint_mode
         for t in terms:
             Xm = sp.Matrix(t.X_m)
             XnH = sp.Matrix(adjoint(t.X_n, real))
-            out += t.rate * (Xm * rho * XnH - (XnH * Xm * rho + rho * XnH * Xm) / 2)
-        return ImmutableMatrix(out.applyfunc(sp.expand))
+            M = t.rate * (Xm * rho * XnH - (XnH * Xm * rho + rho * XnH * Xm) / 2)
+            for i in range(d):
+                for j in range(d):
+                    if M[i, j] != 0:
+                        parts[i][j].append(M[i, j])
+        # each entry summed once and expanded once (summing dense matrices term by term
+        # rebuilt every entry at every term)
+        return ImmutableMatrix(d, d, [sp.expand(sp.Add(*parts[i][j]))
+                                      for i in range(d) for j in range(d)])
 
     def rhs(self, rho):
         """-i[H_S, rho] + sum_p D_p[rho]."""

@@ -23,7 +23,8 @@ def _dense(terms, d, real):
 
 @pytest.mark.parametrize("name, regime, weak", [
     ("tunnelling-qubit", "partial-secular", True),
-    ("detuned-qubits", "partial-secular", True),       # nested radicals in the eigenvectors
+    pytest.param("detuned-qubits", "partial-secular", True,   # nested radicals: 4 s
+                 marks=pytest.mark.slow),
 ])
 def test_sparse_superoperator_is_the_dense_one(name, regime, weak):
     m = load_model(name)
@@ -38,3 +39,20 @@ def test_sparse_superoperator_is_the_dense_one(name, regime, weak):
     odd = {x: sp.Rational(11341 + 977 * k, 10000) for k, x in
            enumerate(sorted(S.free_symbols, key=lambda x: x.name))}
     assert max(abs(complex(sp.N(e.xreplace(odd), 30))) for e in row) < 1e-25
+
+
+def test_dissipate_is_the_dense_sum():
+    m = load_model("tunnelling-qubit")
+    me = derive_master_equation(m, "partial-secular", False)
+    d = me.dim
+    rho = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"r{i}{j}") if i <= j
+                    else sp.conjugate(sp.Symbol(f"r{j}{i}")))
+    for res in (None, "l"):
+        out = sp.zeros(d, d)
+        terms = me.terms if res is None else me.reservoir_terms(res)
+        for t in terms:
+            Xm, XnH = sp.Matrix(t.X_m), sp.Matrix(adjoint(t.X_n, m.adjoint_mode))
+            out += t.rate * (Xm * rho * XnH - (XnH * Xm * rho + rho * XnH * Xm) / 2)
+        dense = out.applyfunc(sp.expand)
+        assert [sp.srepr(x) for x in me.dissipate(rho, res)] == [sp.srepr(x) for x in dense]
+    assert sp.expand(me.dissipate(rho).trace()) == 0                 # trace preserving
