@@ -85,14 +85,22 @@ class MasterEquation(Printable):
     def dissipate(self, rho, reservoir: str | None = None):
         """D_p[rho] (or the sum over all reservoirs when ``reservoir`` is None)."""
         rho = sp.Matrix(rho)
-        out = sp.zeros(self.dim, self.dim)
+        d = self.dim
+        parts = [[[] for _ in range(d)] for _ in range(d)]
         terms = self.terms if reservoir is None else self.reservoir_terms(reservoir)
         real = self.model.adjoint_mode
         for t in terms:
             Xm = sp.Matrix(t.X_m)
             XnH = sp.Matrix(adjoint(t.X_n, real))
-            out += t.rate * (Xm * rho * XnH - (XnH * Xm * rho + rho * XnH * Xm) / 2)
-        return ImmutableMatrix(out.applyfunc(sp.expand))
+            M = t.rate * (Xm * rho * XnH - (XnH * Xm * rho + rho * XnH * Xm) / 2)
+            for i in range(d):
+                for j in range(d):
+                    if M[i, j] != 0:
+                        parts[i][j].append(M[i, j])
+        # each entry summed once and expanded once (summing dense matrices term by term
+        # rebuilt every entry at every term)
+        return ImmutableMatrix(d, d, [sp.expand(sp.Add(*parts[i][j]))
+                                      for i in range(d) for j in range(d)])
 
     def rhs(self, rho):
         """-i[H_S, rho] + sum_p D_p[rho]."""
@@ -246,17 +254,38 @@ def _ldl(A, reservoir, model):
 
 
 def _superop(terms, d, real=False) -> ImmutableMatrix:
-    """sum gamma_mn [ conj(X_n) kron X_m - 1/2 (I kron X_n^+ X_m + (X_n^+ X_m)^T kron I) ]."""
-    S = sp.zeros(d * d, d * d)
-    Id = sp.eye(d)
+    """sum gamma_mn [ conj(X_n) kron X_m - 1/2 (I kron X_n^+ X_m + (X_n^+ X_m)^T kron I) ].
+
+    Column stacking: entry (i d + k, j d + l) of B kron C is B[i, j] C[k, l].  The
+    Kronecker products are never formed: each term adds its few nonzero products to the
+    entries they touch, and each entry is expanded once at the end (the same expanded
+    entries as summing the dense d^2 x d^2 matrices).
+    """
+    acc = {}
+
+    def nonzero(M):
+        return [(i, j, M[i, j]) for i in range(M.rows) for j in range(M.cols) if M[i, j] != 0]
     for t in terms:
         Xm = sp.Matrix(t.X_m)
         XnH = sp.Matrix(adjoint(t.X_n, real))
         A = XnH * Xm
         # X_m rho X_n^+ -> (X_n^+)^T kron X_m = conj(X_n) kron X_m
-        S += t.rate * (sp.Matrix(kron(XnH.T, Xm))
-                       - (sp.Matrix(kron(Id, A)) + sp.Matrix(kron(A.T, Id))) / 2)
-    return ImmutableMatrix(S.applyfunc(sp.expand))
+        jump, anti = {}, {}
+        xm = nonzero(Xm)
+        for i, j, b in nonzero(XnH.T):
+            for k, l, x in xm:
+                jump[(i * d + k, j * d + l)] = b * x
+        for k, l, a in nonzero(A):
+            for i in range(d):
+                for key in ((i * d + k, i * d + l), (l * d + i, k * d + i)):  # I kron A, A^T kron I
+                    anti[key] = anti.get(key, sp.S.Zero) + a
+        for key in jump.keys() | anti.keys():   # exact numbers only (no Python 0 / 2)
+            value = jump.get(key, sp.S.Zero) - anti.get(key, sp.S.Zero) * sp.S.Half
+            acc.setdefault(key, []).append(t.rate * value)
+    S = sp.zeros(d * d, d * d)
+    for (r, c), parts in acc.items():
+        S[r, c] = sp.expand(sp.Add(*parts))
+    return ImmutableMatrix(S)
 
 
 def master_equation(r: Rates) -> MasterEquation:

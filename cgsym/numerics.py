@@ -200,10 +200,13 @@ def check_closed_form_domain(spectrum, values: Mapping) -> None:
     takes |omega| point by point, has no such restriction.  ``values`` may hold arrays.
     """
     model = spectrum.model
+    scalar = all(np.ndim(v) == 0 for v in values.values())
     for m, w in spectrum.frequencies:
         if m == 0:
             continue
-        val = np.asarray(np.real(lambdify_expr(w, model)(values)), dtype=float)
+        val = _scalar_value(w, model, values) if scalar else None
+        if val is None:   # arrays (sweeps): compiled once per frequency
+            val = np.asarray(np.real(lambdify_expr(w, model)(values)), dtype=float)
         bad = (val <= 0) if m > 0 else (val >= 0)
         if np.any(bad):
             v = float(val[bad].flat[0]) if val.ndim else float(val)
@@ -212,6 +215,21 @@ def check_closed_form_domain(spectrum, values: Mapping) -> None:
                 f"closed forms were derived for slow << frequency, where it is "
                 f"{'positive' if m > 0 else 'negative'}: the point is outside their domain "
                 f"(use --numeric)")
+
+
+def _scalar_value(expr, model: Model, values: Mapping):
+    """expr at one point (the exact binary values of the inputs), as a float array of
+    shape (); None if it is not a finite real number there.  For a few small expressions
+    at one point this is much cheaper than compiling each with lambdify."""
+    try:
+        pt = {p.symbol: sp.Rational(float(values[p.name])) for p in model.parameters
+              if p.name in values}
+        v = complex(sp.N(expr.xreplace(pt), 20))
+    except (TypeError, ValueError, KeyError):
+        return None
+    if not np.isfinite(v.real):
+        return None
+    return np.asarray(v.real, dtype=float)
 
 
 @lru_cache(maxsize=32)

@@ -310,11 +310,11 @@ def sweep_current_vs_omega(model, values: dict, *, weak: bool = False, dt: float
                 how = "numeric"
         sw.curves.append((f"{regime} ({how}{tag})", ys, style))
     if dt is not None:
-        from .finite_dt import evaluate_coarse_grained
+        from .finite_dt import evaluate_coarse_grained_dts
 
-        def jdt(x):
-            return evaluate_coarse_grained(model, {**vals, slow: float(x)}, dt,
-                                           dps=PLOT_DPS)["heat_currents"][res0]
+        def jdt(x):   # gamma(dt) in double precision (cgsym.gamma_grid), ~1e-11 relative
+            return evaluate_coarse_grained_dts(model, {**vals, slow: float(x)},
+                                               [dt])[0]["heat_currents"][res0]
         ys = np.array(_run_points(list(xs), jdt, f"finite-dt J({slow})", parallel=True),
                       dtype=float)
         sw.curves.append((f"coarse-grained, dt = {dt:g}", ys,
@@ -357,8 +357,7 @@ def _mark_ladder(sw, dg):
 def sweep_gamma_vs_dt(model, values: dict, *, reservoir: str | None = None, points: int = 40,
                       dt_range=None) -> Sweep:
     """|gamma_mn(dt)| of one reservoir (diagonal and within-cluster entries) with plateaus."""
-    from . import coarse_graining as cg
-    from .finite_dt import _rate_callable
+    from .finite_dt import gamma_matrices_dt
     from .numerics import numeric_pipeline
     res = model.reservoir(reservoir) if reservoir else model.reservoirs[0]
     _check_finite_dt_rates(model, values)
@@ -371,13 +370,9 @@ def sweep_gamma_vs_dt(model, values: dict, *, reservoir: str | None = None, poin
     if rng is None:
         rng = _default_dt_range(dg, max(abs(w) for w in freqs))
     xs = _geomspace(rng[0], rng[1], points)
-    rate = _rate_callable(model, res, values)
-    T = _temperature(model, values, res.name)
-
-    def gam(dt):
-        G = cg.gamma_matrix_dt(freqs, rate, T, float(dt), PLOT_DPS)
-        return np.array([[complex(G[i, j]) for j in range(G.cols)] for i in range(G.rows)])
-    mats = _run_points(list(xs), gam, f"gamma_{res.name}(dt)", parallel=True)
+    # every dt at once, in double precision (cgsym.gamma_grid; ~1e-11 relative), in the
+    # eigenoperator order of the numeric pipeline, i.e. of `freqs` above
+    mats = list(gamma_matrices_dt(model, values, res.name, [float(x) for x in xs]))
     entries = [(m, m) for m in range(len(freqs))]
     for cl in clusters:
         entries += [(m, n) for m in cl for n in cl if m < n]
@@ -412,7 +407,7 @@ def _temperature(model, values, name):
 def sweep_current_vs_dt(model, values: dict, *, points: int = 40, dt_range=None,
                         reservoir: str | None = None) -> Sweep:
     """J(dt) of a reservoir (default the first) with the secular and partial-secular plateaus."""
-    from .finite_dt import evaluate_coarse_grained
+    from .finite_dt import evaluate_coarse_grained_dts
     res = (model.reservoir(reservoir) if reservoir else model.reservoirs[0]).name
     _check_finite_dt_rates(model, values)
     rng = _check_range(dt_range, "dt")
@@ -423,9 +418,9 @@ def sweep_current_vs_dt(model, values: dict, *, points: int = 40, dt_range=None,
         fmax = max(abs(w) for p in sec.frequencies for w in sec.frequencies[p])
         rng = _default_dt_range(dg, fmax)
     xs = _geomspace(rng[0], rng[1], points)
-    ys = _run_points(list(xs), lambda dt: evaluate_coarse_grained(
-        model, values, float(dt), dps=PLOT_DPS)["heat_currents"][res], f"J_{res}(dt)",
-        parallel=True)
+    # every dt at once: the gamma(dt) matrices in double precision (cgsym.gamma_grid)
+    ys = [r["heat_currents"][res]
+          for r in evaluate_coarse_grained_dts(model, values, [float(x) for x in xs])]
     sw = Sweep("current-vs-dt", model.name, xs, "coarse-graining time dt (log scale)",
                y_label=f"heat current J_{res} (from reservoir {res} into the system)",
                title=_title(model, values))

@@ -180,15 +180,18 @@ class RationalForm:
 
     # -- numbers ---------------------------------------------------------------
     @cached_property
-    def _qq(self):
-        """The numerators and the denominator as fmpq_mpoly (for exact evaluation)."""
-        names = tuple(f"v{i}" for i in range(self.ring.ctx.nvars()))
-        ctx = flint.fmpq_mpoly_ctx.get(names, "lex")
-        texts = self.__dict__.get("_texts")   # read from a cache entry: no fmpz needed
-        if texts is None:
-            texts = ([p.str() for p in self.nums], self.den.str())
-        conv = lambda t: flint.fmpq_mpoly(t, ctx)  # noqa: E731 - flint's text, read in C
-        return tuple(conv(t) for t in texts[0]), conv(texts[1])
+    def _weighted(self):
+        """Each numerator and the denominator with every generator weighted by one extra
+        variable h: q(g, h) = p(g_1 h, ..., g_r h) (fmpz_mpoly), for exact evaluation at a
+        rational point with integer arithmetic only (:meth:`evaluate_exact`)."""
+        ctx = self.ring.ctx
+        names = tuple(f"v{i}" for i in range(ctx.nvars()))
+        ctx2 = flint.fmpz_mpoly_ctx.get(names + ("h_weight",), "lex")
+        gens = ctx2.gens()
+        h = gens[-1]
+        sub = [gens[i] * h for i in range(ctx.nvars())]
+        conv = lambda p: p.compose(*sub, ctx=ctx2)  # noqa: E731 - flint, in C
+        return names, tuple(conv(p) for p in self.nums), conv(self.den)
 
     def generator_values(self, values: Mapping, dps: int = 40) -> tuple:
         """Exact rationals (flint.fmpq) of the generators at a point.
@@ -224,16 +227,40 @@ class RationalForm:
         return tuple(out)
 
     def evaluate_exact(self, values: Mapping, dps: int = 40) -> tuple:
-        """The values as exact rationals of the rounded atoms (flint.fmpq)."""
+        """The values as exact rationals of the rounded atoms (flint.fmpq).
+
+        With the atoms x_i = a_i / L over one common denominator L (a power of two for
+        float inputs), p(x) = sum_d p_d(a) / L^d, where p_d is the homogeneous part of
+        degree d: the weighted form q(a, h) = sum_d p_d(a) h^d is one integer
+        substitution in flint (no rational arithmetic term by term), then the few
+        coefficients are combined exactly.  The same rational numbers as evaluating p
+        over QQ, several times faster for 10^4-10^5 terms.
+        """
         x = self.generator_values(values, dps)
-        nums, den = self._qq
-        if not x:
-            x = (flint.fmpq(0),)   # a ring without generators has one dummy variable
-        dv = den(*x)
+        if not x:   # a ring without generators has one dummy variable
+            x = (flint.fmpq(0),)
+        L = flint.fmpz(1)
+        for q in x:
+            L = L.lcm(q.q)
+        a = [q.p * (L // q.q) for q in x]
+        names, nums, den = self._weighted
+        point = dict(zip(names, a))
+
+        def value(q):
+            u = q.subs(point) if point else q    # a polynomial in h alone
+            if u.is_zero():
+                return flint.fmpq(0)
+            degs = [m[-1] for m in u.monoms()]
+            top = max(degs)
+            total = flint.fmpz(0)
+            for d, c in zip(degs, u.coeffs()):
+                total += c * L ** (top - d)
+            return flint.fmpq(total, L ** top)
+        dv = value(den)
         if dv == 0:
             raise CgsymError("the common denominator of the closed forms vanishes at this "
                              "point (outside their domain; use --numeric)")
-        return tuple(p(*x) / dv for p in nums)
+        return tuple(value(p) / dv for p in nums)
 
     def evaluate(self, values: Mapping, dps: int = 40) -> tuple:
         """The values at a point as Python floats (see the module docstring): exact over
@@ -242,8 +269,8 @@ class RationalForm:
         return tuple(int(q.p) / int(q.q) for q in self.evaluate_exact(values, dps))
 
     def prepare_numeric(self) -> "RationalForm":
-        """Build the QQ copies used by :meth:`evaluate` now."""
-        self._qq
+        """Build the weighted copies used by :meth:`evaluate` now."""
+        self._weighted
         return self
 
     # -- persistence (the derivation cache) --------------------------------------

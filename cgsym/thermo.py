@@ -153,12 +153,19 @@ def _adjoint_dissipate(me, H, reservoir: str):
     Tr[H D_p[rho]] = Tr[D_p^dagger[H] rho] for every rho (cyclicity of the trace)."""
     from .operators import adjoint
     real = me.model.adjoint_mode
-    out = sp.zeros(me.dim, me.dim)
+    d = me.dim
+    parts = [[[] for _ in range(d)] for _ in range(d)]
     for t in me.reservoir_terms(reservoir):
         Xm = sp.Matrix(t.X_m)
         XnH = sp.Matrix(adjoint(t.X_n, real))
-        out += t.rate * (XnH * H * Xm - (H * XnH * Xm + XnH * Xm * H) / 2)
-    return out
+        M = t.rate * (XnH * H * Xm - (H * XnH * Xm + XnH * Xm * H) / 2)
+        for i in range(d):
+            for j in range(d):
+                if M[i, j] != 0:
+                    parts[i][j].append(M[i, j])
+    # each entry summed and expanded once (not rebuilt at every term, nor expanded again
+    # for each basis element that reads it)
+    return sp.Matrix(d, d, [sp.expand(sp.Add(*parts[i][j])) for i in range(d) for j in range(d)])
 
 
 def _trace_with_basis_element(A, c):
