@@ -60,9 +60,19 @@ class _Space:
     One pass over the canonical expressions; all candidate forms are compared here by
     estimated counts, and SymPy expressions are built only for the winners."""
 
-    def __init__(self, model, exprs, universe=()):
+    def __init__(self, model, exprs, universe=(), sources=()):
+        # ``sources``: RationalForms (the canonical results in flint) whose generators'
+        # atoms are read instead of walking ``exprs`` (which may then be empty); their
+        # polynomials enter through :meth:`import_poly`, no SymPy tree is built or read
         self.exprs = [sp.sympify(e) for e in exprs]
         atoms = nonpolynomial_atoms(self.exprs)
+        src_syms = set()
+        for f in sources:
+            for a in f.atoms:
+                if a.is_Symbol:
+                    src_syms.add(a)
+                else:
+                    atoms.add(a)
         # names come from every occupation of ``universe`` too (the gamma matrices), so
         # a quantity that uses only n(omega_S + Omega, T_h) still calls it n_{h+}
         occ = occupation_abbreviations(model, [a for a in atoms if isinstance(a, n)]
@@ -102,6 +112,7 @@ class _Space:
         gens = {self.iota} | set(mapping.values()) | set(self.rad_gen.values())
         for e in self.exprs + rate_defs:
             gens |= e.free_symbols
+        gens |= src_syms
         gens |= {o.symbol for o in occ} | {g.symbol for g in rates}
         self.gens = sorted(gens, key=sp.default_sort_key)
         self.ring = Ring(self.gens)
@@ -138,6 +149,26 @@ class _Space:
             G, N = self._gen(g.symbol), self._gen(occ_i.symbol)
             self.subst[self.index[occ_i.symbol]] = (G * rd - rn, 2 * rn)
             self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
+
+    def import_poly(self, form, p):
+        """Polynomial ``p`` of RationalForm ``form``'s ring as a polynomial of this ring
+        (its generators' atoms are generators here: one flint ``compose``)."""
+        key = id(form.ring)
+        images = self._images.get(key) if hasattr(self, "_images") else None
+        if images is None:
+            images = [self._gen_at(self.atom_index[a]) for a in form.atoms] \
+                or [self.ring.one()]
+            self.__dict__.setdefault("_images", {})[key] = images
+        return p.compose(*images, ctx=self.ring.ctx)
+
+    def _gen_at(self, i):
+        mon = [0] * len(self.gens)
+        mon[i] = 1
+        return self.ring.ctx.from_dict({tuple(mon): 1})
+
+    def set_fraction(self, k, num, den):
+        """Preset the k-th quantity (num, den) in this ring (from a RationalForm)."""
+        self._frac[k] = (self.reduce_iota(num), den)
 
     def _map_radicals(self, e):
         """b^(p/q) -> r_b^(p Q/q), bottom-up (nested radicals: bases already mapped)."""
@@ -262,26 +293,36 @@ class _Space:
         return self._homogeneous(p, self.subst, degs), M
 
     def _homogeneous(self, p, table, degs):
-        """sum_terms c m prod_i A_i^a_i B_i^(deg_i - a_i) for variables i -> A_i / B_i."""
-        ctx = self.ring.ctx
-        pw = {}
+        """sum_terms c m prod_i A_i^a_i B_i^(deg_i - a_i) for variables i -> A_i / B_i.
 
-        def power(i, which, k):
-            key = (i, which, k)
-            if key not in pw:
-                pw[key] = table[i][which] ** k
-            return pw[key]
-        out = ctx.from_dict({})
-        for mon, c in p.to_dict().items():
-            rest = [int(x) for x in mon]
-            t = ctx.from_dict({(0,) * len(rest): int(c)})
-            for i, d in degs.items():
-                a = rest[i]
-                rest[i] = 0
-                if a or d:
-                    t = t * power(i, 0, a) * power(i, 1, d - a)
-            out += t * ctx.from_dict({tuple(rest): 1})
-        return out
+        One pass over the terms only rewrites exponents (a homogenising variable h_i
+        with exponent deg_i - a_i per substituted variable); the products are formed by
+        one flint ``compose`` (n_i -> A_i, h_i -> B_i)."""
+        ctx = self.ring.ctx
+        keys = [i for i in degs if i in table]
+        if p.is_zero() or not keys:
+            return p
+        nv = ctx.nvars()
+        ext = self._ext_ctx(len(keys))
+        d = {}
+        for mon, c in zip(p.monoms(), p.coeffs()):
+            d[tuple(mon) + tuple(degs[i] - mon[i] for i in keys)] = c
+        images = list(self._gens_all())
+        for i in keys:
+            images[i] = table[i][0]
+        images += [table[i][1] for i in keys]
+        return ext.from_dict(d).compose(*images, ctx=ctx) if nv else p
+
+    def _ext_ctx(self, k):
+        import flint
+        names = tuple(f"v{i}" for i in range(self.ring.ctx.nvars())) \
+            + tuple(f"h{i}" for i in range(k))
+        return flint.fmpz_mpoly_ctx.get(names, "lex")
+
+    def _gens_all(self):
+        if not hasattr(self, "_gens_cache"):
+            self._gens_cache = tuple(self._gen_at(i) for i in range(len(self.gens)))
+        return self._gens_cache
 
 
 def _est(p) -> int:
@@ -468,6 +509,7 @@ def _proved_or_plain(space, form, canonical, k, abbrs, what):
         _prove(space, form, k, abbrs, what)
         return form
     except CgsymError:
+        canonical = canonical() if callable(canonical) else canonical
         plain = sp.sympify(canonical).xreplace({a.definition: a.symbol
                                                 for a in space.occupations})
         _prove(space, plain, k, abbrs, what)
@@ -561,7 +603,8 @@ class CompactForms(Printable):
 
 
 def _secular_currents(d):
-    """J_p of the secular regime of the same model (None if not unique or same regime)."""
+    """The secular regime's HeatCurrents of the same model (None if not unique or the
+    same regime)."""
     if d.regime != "partial-secular" or d.heat_currents is None:
         return None
     from ..master_equation import master_equation
@@ -572,7 +615,7 @@ def _secular_currents(d):
     ss = steady_state(master_equation(r))
     if not ss.unique:
         return None
-    return heat_currents(ss).currents
+    return heat_currents(ss)
 
 
 #: expression-tree nodes of the canonical results above which derive skips the search
@@ -596,10 +639,22 @@ def compact(d, secular: bool = True, steady_state: bool = True,
     derivation: if the search fails on an expression it cannot read, or the canonical
     results are larger than ``max_nodes`` expression nodes (None: no limit), the
     canonical results are returned as they are, with a note saying why."""
-    hc0 = d.heat_currents.currents if d.heat_currents is not None else ()
-    rho0 = list(d.steady_state.matrix) if (steady_state and d.steady_state.unique) else []
+    in_flint = ((d.heat_currents is None or bool(d.heat_currents.forms))
+                and (not (steady_state and d.steady_state.unique)
+                     or d.steady_state.form is not None))
     if max_nodes is not None:
-        size = _nodes([J for _, J in hc0] + rho0, max_nodes)
+        if in_flint:
+            # the count_ops of the flint forms, from their terms (no SymPy tree built)
+            fs = [f for _, f in (d.heat_currents.forms if d.heat_currents is not None else ())]
+            if steady_state and d.steady_state.unique:
+                fs.append(d.steady_state.form)
+            size = sum(_est(p) for f in fs for p in f.nums + (f.den,))
+        else:
+            # results without a flint form are read from their SymPy trees
+            hc0 = d.heat_currents.currents if d.heat_currents is not None else ()
+            rho0 = list(d.steady_state.matrix) if (steady_state and d.steady_state.unique) \
+                else []
+            size = _nodes([J for _, J in hc0] + rho0, max_nodes)
         if size > max_nodes:
             return _canonical_forms(d, steady_state, f"the canonical results have more than "
                                     f"{max_nodes:,} expression nodes, the compact search's "
@@ -630,42 +685,75 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
     """
     t0 = time.perf_counter()
     model = d.model
-    hc = d.heat_currents.currents if d.heat_currents is not None else ()
-    rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
-    sec = _secular_currents(d) if (secular and hc) else None
-    entries = list(rho) if rho is not None else []
-    exprs = [J for _, J in hc] + ([J for _, J in sec] if sec else []) + entries
-    n_hc = len(hc)
-    n_rho0 = len(exprs) - len(entries)
-    space = _Space(model, exprs, _naming_universe(d))
+    hcs = d.heat_currents
+    names = list(hcs.reservoirs) if hcs is not None else []
+    unique = steady_state and d.steady_state.unique
+    sec = _secular_currents(d) if (secular and names) else None
+    n_hc = len(names)
+    n_rho0 = n_hc + (n_hc if sec else 0)
+    dim = d.steady_state.master_equation.dim
+    forms = _flint_forms(d, names, sec, unique)
+    if forms is not None:
+        # the canonical results straight from their flint forms: no SymPy tree of them
+        # is built or read (the large closed forms cost seconds to build, minutes to read)
+        space = _Space(model, [], _naming_universe(d), sources=forms)
+        for i, p in enumerate(names):
+            f = hcs.form(p)
+            space.set_fraction(i, space.import_poly(f, f.nums[0]), space.import_poly(f, f.den))
+            if sec:
+                f = sec.form(p)
+                space.set_fraction(n_hc + i, space.import_poly(f, f.nums[0]),
+                                   space.import_poly(f, f.den))
+        if unique:
+            for k, (num, den) in enumerate(_rho_entries(space, d.steady_state.form, dim)):
+                space.set_fraction(n_rho0 + k, num, den)
+        canonical = [lambda p=p: hcs.current(p) for p in names] \
+            + [None] * (n_rho0 - n_hc) \
+            + [lambda k=k: d.steady_state.matrix[k] for k in range(dim * dim if unique else 0)]
+    else:
+        hc = hcs.currents if hcs is not None else ()
+        rho = d.steady_state.matrix if unique else None
+        exprs = [J for _, J in hc] + ([J for _, J in sec.currents] if sec else []) \
+            + (list(rho) if rho is not None else [])
+        space = _Space(model, exprs, _naming_universe(d))
+        canonical = [lambda e=e: e for e in exprs]
     abbrs = list(space.occupations + space.rates)
     counts = []
     # ---- heat currents -------------------------------------------------------
     currents = []
     taken = _taken(model) | {a.name for a in abbrs}
-    for i, (name, J) in enumerate(hc):
+    for i, name in enumerate(names):
         num, den = space.fraction(i)
         best = _search(space, num, den, abbrs)
-        form = best.build()
-        if sec and not sec[i][1] == 0:
+        form = None
+        if sec:
             sn, sd = space.fraction(n_hc + i)
             if not sn.is_zero():
-                js = _search(space, sn, sd, abbrs).build()
-                R = _search(space, num * sd, den * sn, abbrs).build()
-                sym = sp.Symbol(_unique(f"Jsec_{name}", set(taken)), real=True)
-                ab = Abbreviation(sym, js, rf"J_{{{name}}}^{{\mathrm{{sec}}}}", "result")
-                if total_ops([sym * R], abbrs + [ab]) < total_ops([form], abbrs):
-                    taken.add(sym.name)
-                    abbrs.append(ab)
-                    form = sym * R
-        form = _proved_or_plain(space, form, J, i, abbrs, f"J_{name}")
+                js = _search(space, sn, sd, abbrs)
+                R = _search(space, num * sd, den * sn, abbrs)
+                # built (SymPy) only when the estimates say it may be the shorter one
+                if js.est + R.est + 1 <= 1.25 * best.est + 4:
+                    sym = sp.Symbol(_unique(f"Jsec_{name}", set(taken)), real=True)
+                    ab = Abbreviation(sym, js.build(), rf"J_{{{name}}}^{{\mathrm{{sec}}}}",
+                                      "result")
+                    direct = best.build()
+                    cand = sym * R.build()
+                    if total_ops([cand], abbrs + [ab]) < total_ops([direct], abbrs):
+                        taken.add(sym.name)
+                        abbrs.append(ab)
+                        form = cand
+                    else:
+                        form = direct
+        if form is None:
+            form = best.build()
+        form = _proved_or_plain(space, form, canonical[i], i, abbrs, f"J_{name}")
         currents.append((name, form))
         counts.append((f"J_{name}", total_ops([form], abbrs)))
     # ---- steady state: rho = N / D, D named once -------------------------------
     rho_c = None
-    if rho is not None:
+    if unique:
         fr = []
-        for k in range(len(entries)):
+        for k in range(dim * dim):
             num, den = space.fraction(n_rho0 + k)
             if space.has_iota(den):
                 raise CgsymError("internal error: a steady-state entry has a complex "
@@ -701,13 +789,14 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
         D = sp.Symbol(_unique("D", taken), positive=True)
         abbrs.append(Abbreviation(D, best[-1].build(), "D", "denominator"))
         out = []
-        for k, e in enumerate(entries):
+        for k in range(dim * dim):
             re, im = (best[2 * k].build() if best[2 * k] else sp.S.Zero,
                       best[2 * k + 1].build() if best[2 * k + 1] else sp.S.Zero)
             form = (re + sp.I * im) / D
-            form = _proved_or_plain(space, form, e, n_rho0 + k, abbrs, "the steady state")
+            form = _proved_or_plain(space, form, canonical[n_rho0 + k], n_rho0 + k, abbrs,
+                                    "the steady state")
             out.append(form)
-        rho_c = ImmutableMatrix(rho.rows, rho.cols, out)
+        rho_c = ImmutableMatrix(dim, dim, out)
         counts.append(("rho", total_ops(out, abbrs)))
     used = []
     for e in [f for _, f in currents] + (list(rho_c) if rho_c is not None else []):
@@ -717,6 +806,47 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
     kept = tuple(a for a in abbrs if a in used)
     return CompactForms(model, d.regime, d.weak_internal, tuple(currents), rho_c, kept,
                         tuple(counts), time.perf_counter() - t0)
+
+
+def _flint_forms(d, names, sec, unique):
+    """The RationalForms of every canonical result the pass reads, or None when one has
+    none (stored results, the cache of an older version) or an atom is a radical (read
+    through SymPy, where the relations r^Q = b are set up)."""
+    out = []
+    for hcs in ([d.heat_currents] if names else []) + ([sec] if sec else []):
+        for p in names:
+            f = hcs.form(p)
+            if f is None:
+                return None
+            out.append(f)
+    if unique:
+        if d.steady_state.form is None:
+            return None
+        out.append(d.steady_state.form)
+    if any(not a.is_Symbol and not isinstance(a, (n, sp.exp)) for f in out for a in f.atoms):
+        return None
+    return out
+
+
+def _rho_entries(space, form, dim):
+    """(num, den) of rho_ab, row by row, from the steady state's real coordinates
+    (labels ("p", a, a), ("x", a, b), ("y", a, b): rho_ab = x + i y, rho_ba = x - i y,
+    :func:`cgsym.steady_state.coordinate_matrix`)."""
+    zero = space.ring.ctx.from_dict({})
+    iota = space._gen(space.iota)
+    nums = [[zero] * dim for _ in range(dim)]
+    for (kind, a, b), p in zip(form.labels, form.nums):
+        q = space.import_poly(form, p)
+        if kind == "p":
+            nums[a][a] += q
+        elif kind == "x":
+            nums[a][b] += q
+            nums[b][a] += q
+        else:
+            nums[a][b] += iota * q
+            nums[b][a] -= iota * q
+    den = space.import_poly(form, form.den)
+    return [(nums[a][b], den) for a in range(dim) for b in range(dim)]
 
 
 def _naming_universe(d) -> tuple:
