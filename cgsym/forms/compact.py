@@ -278,7 +278,22 @@ class _Space:
         return self.reduce_iota(num), self.reduce_iota(den)
 
     def to_sympy(self, p):
-        return self.ring.to_sympy(p).xreplace(self.back)
+        """p as a SymPy sum of Mul(coefficient, atom**e, ...), built in the atoms directly
+        (the expression ``Ring.to_sympy(p).xreplace(back)`` without building it twice)."""
+        if p.is_zero():
+            return sp.S.Zero
+        atoms = self.__dict__.get("_atoms")
+        if atoms is None:
+            atoms = self._atoms = [self.back.get(g, g) for g in self.gens]
+        Pow, Mul, Integer = sp.Pow, sp.Mul, sp.Integer
+        terms = []
+        for mon, c in p.to_dict().items():
+            t = [Integer(int(c))]
+            for a, e in zip(atoms, mon):
+                if e:
+                    t.append(a if e == 1 else Pow(a, int(e)))
+            terms.append(Mul(*t))
+        return sp.Add(*terms)
 
     def degrees(self, p):
         d = p.degrees()
@@ -295,29 +310,49 @@ class _Space:
     def _homogeneous(self, p, table, degs):
         """sum_terms c m prod_i A_i^a_i B_i^(deg_i - a_i) for variables i -> A_i / B_i.
 
-        One pass over the terms only rewrites exponents (a homogenising variable h_i
-        with exponent deg_i - a_i per substituted variable); the products are formed by
-        one flint ``compose`` (n_i -> A_i, h_i -> B_i)."""
-        ctx = self.ring.ctx
-        keys = [i for i in degs if i in table]
-        if p.is_zero() or not keys:
+        Variable by variable, in flint only: the coefficients c_k of x_i^k are peeled off
+        (c_0 = p|x_i=0, then p <- (p - c_0) / x_i, exact), and sum_k c_k A^k B^(d-k) is
+        formed by Horner's rule (r <- r A + c_k B^(d-k)); no Python pass over the terms
+        (each term's exponents are d Python objects: seconds on large results)."""
+        if p.is_zero():
             return p
-        nv = ctx.nvars()
-        ext = self._ext_ctx(len(keys))
-        d = {}
-        for mon, c in zip(p.monoms(), p.coeffs()):
-            d[tuple(mon) + tuple(degs[i] - mon[i] for i in keys)] = c
-        images = list(self._gens_all())
-        for i in keys:
-            images[i] = table[i][0]
-        images += [table[i][1] for i in keys]
-        return ext.from_dict(d).compose(*images, ctx=ctx) if nv else p
+        for i, d in degs.items():
+            if i not in table:
+                continue
+            A, B = table[i]
+            x = self._gens_all()[i]
+            cs, q = [], p
+            for _ in range(d + 1):
+                c = q.subs({i: 0})
+                cs.append(c)
+                q = (q - c) // x
+            if not q.is_zero():
+                raise CgsymError("internal error: a degree bound below the polynomial's")
+            r = cs[d]
+            Bk = self.ring.one()
+            for k in range(d - 1, -1, -1):
+                Bk = Bk * B
+                r = r * A + cs[k] * Bk
+            p = r
+        return p
 
-    def _ext_ctx(self, k):
-        import flint
-        names = tuple(f"v{i}" for i in range(self.ring.ctx.nvars())) \
-            + tuple(f"h{i}" for i in range(k))
-        return flint.fmpz_mpoly_ctx.get(names, "lex")
+    def peel(self, p, variables) -> dict:
+        """{(k_1, k_2, ...): c} with p = sum c x_1^k_1 x_2^k_2 ... (x = ``variables``,
+        the c free of them, non-zero only), in flint: c_0 = p|x=0, p <- (p - c_0)/x."""
+        out = {(): p}
+        for i in variables:
+            x = self._gens_all()[i]
+            nxt = {}
+            for key, q in out.items():
+                k = 0
+                while not q.is_zero():
+                    c = q.subs({i: 0})
+                    if not c.is_zero():
+                        nxt[key + (k,)] = c
+                    q = (q - c) // x
+                    k += 1
+            out = nxt
+        return out
 
     def _gens_all(self):
         if not hasattr(self, "_gens_cache"):
@@ -327,13 +362,27 @@ class _Space:
 
 def _est(p) -> int:
     """count_ops of the expanded SymPy form of flint polynomial ``p``, from its terms
-    (no SymPy expression is built for a candidate that loses)."""
-    d = p.to_dict()
-    total = max(len(d) - 1, 0)
-    for mon, c in d.items():
-        k = sum(1 for e in mon if e) + (1 if abs(int(c)) != 1 else 0)
-        total += max(k - 1, 0) + sum(1 for e in mon if e > 1)
-    return total
+    (no SymPy expression is built for a candidate that loses):
+
+        (terms - 1) additions + per term (factors - 1) multiplications + one power per
+        exponent > 1, where a term's factors are its variables and a coefficient != +-1.
+
+    Counted in flint: the terms containing x_j are those that x_j = 0 removes, those
+    with x_j^2 or higher survive d^2/dx_j^2 (no two terms merge in either)."""
+    T = len(p)
+    if T == 0:
+        return 0
+    degs = p.degrees()
+    s = 0
+    for j, dj in enumerate(degs):
+        if dj:
+            s += T - len(p.subs({j: 0}))
+            if dj > 1:
+                s += len(p.derivative(j).derivative(j))
+    s += sum(1 for c in p.coeffs() if c != 1 and c != -1)
+    c0 = p(*([0] * len(degs)))
+    # a constant term +-1 has no factor: max(factors - 1, 0) = 0, not -1
+    return s - 1 + (1 if c0 == 1 or c0 == -1 else 0)
 
 
 class _Form:
@@ -364,24 +413,19 @@ def _factored_form(space: _Space, p) -> _Form:
     return _Form(est, _used_gens(p), build)
 
 
-def _poly_form(space: _Space, p) -> _Form:
-    """Best form of one flint polynomial: expanded, factored, or collected by monomials
-    of the slow parameters with each coefficient expanded or factored."""
-    cands = [_Form(_est(p), _used_gens(p), lambda: space.to_sympy(p)),
-             _factored_form(space, p)]
+def _poly_form(space: _Space, p, irreducible: bool = False) -> _Form:
+    """Best form of one flint polynomial: expanded, factored (unless ``irreducible``: a
+    factor flint returned), or collected by monomials of the slow parameters with each
+    coefficient expanded or factored."""
+    cands = [_Form(_est(p), _used_gens(p), lambda: space.to_sympy(p))]
+    if not irreducible:
+        cands.append(_factored_form(space, p))
     if space.slow:
-        groups = {}
-        for mon, c in p.to_dict().items():
-            key = tuple(int(mon[i]) for i in space.slow)
-            rest = [int(x) for x in mon]
-            for i in space.slow:
-                rest[i] = 0
-            groups.setdefault(key, {})[tuple(rest)] = int(c)
+        groups = space.peel(p, space.slow)
         if len(groups) > 1:
             terms = []
             est = len(groups) - 1
-            for key, d in groups.items():
-                c = space.ring.ctx.from_dict(d)
+            for key, c in groups.items():
                 f = min([_Form(_est(c), None, lambda c=c: space.to_sympy(c)),
                          _factored_form(space, c)], key=lambda f: f.est)
                 k = sum(1 for e in key if e)
@@ -433,7 +477,7 @@ def _rational(space, num, den) -> _Rational:
             if f.total_degree() == 0:
                 const *= sp.Integer(int(f.leading_coefficient())) ** (sign * int(e))
                 continue
-            parts.append((_poly_form(space, f), sign * int(e)))
+            parts.append((_poly_form(space, f, irreducible=True), sign * int(e)))
     return _Rational(space, const, parts)
 
 
