@@ -578,7 +578,24 @@ def _defs_cost(space, gens, abbrs):
 
 
 def _search(space, num, den, abbrs):
-    """The best of: n-atoms, Gamma-atoms, and factor by factor the shorter of the two."""
+    """The best of: n-atoms, Gamma-atoms, and factor by factor the shorter of the two.
+
+    Searched once per value up to sign (with two reservoirs J_c = -J_h, and so are their
+    secular currents and ratios): a repeat is the same form with its constant negated."""
+    memo = space.__dict__.setdefault("_searched", [])
+    for n0, d0, r in memo:
+        if len(n0) != len(num) or len(d0) != len(den):
+            continue
+        sd = 1 if d0 == den else (-1 if d0 == -den else 0)
+        sn = 1 if n0 == num else (-1 if n0 == -num else 0)
+        if sd and sn:
+            return r if sd * sn == 1 else _Rational(space, -r.const, r.parts)
+    r = _search_new(space, num, den, abbrs)
+    memo.append((num, den, r))
+    return r
+
+
+def _search_new(space, num, den, abbrs):
     cands = [_rational(space, num, den)]
     if space.subst:
         cands.append(_rational(space, *_in_gamma(space, num, den)))
