@@ -749,7 +749,8 @@ def _secular_currents(d):
 
 
 #: expression-tree nodes of the canonical results above which derive skips the search
-#: (the tunnelling qubit, partial secular, no weak limit: two 544k-op currents)
+#: (the tunnelling qubit, partial secular, no weak limit: two 544k-op currents; their
+#: compact forms, measured, are 25,804 ops each at 44 s CPU against derive's 2.2 s)
 MAX_NODES = 500_000
 
 
@@ -788,7 +789,9 @@ def compact(d, secular: bool = True, steady_state: bool = True,
         if size > max_nodes:
             return _canonical_forms(d, steady_state, f"the canonical results have more than "
                                     f"{max_nodes:,} expression nodes, the compact search's "
-                                    f"limit (Derivation.compact(max_nodes=None) lifts it)")
+                                    f"limit (measured above it: compact forms of 25k+ "
+                                    f"operations per current at ~20x the derivation's time; "
+                                    f"Derivation.compact(max_nodes=None) computes them)")
     try:
         return _compact(d, secular, steady_state)
     except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError,
