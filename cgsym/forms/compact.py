@@ -893,10 +893,13 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
                                  "denominator")
             re, im = space.split_iota(num)
             fr += [(re, den), (im, den)]
-        L = space.ring.one()
+        L = None
         for num, den in fr:
-            if not num.is_zero():
-                L = L * den // L.gcd(den)
+            if num.is_zero():
+                continue
+            # from the flint form every entry has the one common denominator: no gcd
+            L = den if L is None else (L if den == L else L * den // L.gcd(den))
+        L = L if L is not None else space.ring.one()
         nums = [num * (L // den) if not num.is_zero() else num for num, den in fr]
         variants = [[_poly_form(space, p) if not p.is_zero() else None for p in nums + [L]]]
         if space.subst:
@@ -905,10 +908,13 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
                 for i, k in space.degrees(p).items():
                     degs[i] = max(degs.get(i, 0), k)
             ps = [space.to_gamma(p, degs)[0] if not p.is_zero() else p for p in nums + [L]]
+            # the common factor of all of them, smallest first (a small G makes the
+            # following gcds cheap; G = 1 ends the loop: it divides everything)
             G = ps[-1]
-            for p in ps[:-1]:
-                if not p.is_zero():
-                    G = G.gcd(p)
+            for p in sorted((p for p in ps[:-1] if not p.is_zero()), key=len):
+                if G.is_one():
+                    break
+                G = G.gcd(p)
             variants.append([_poly_form(space, p // G) if not p.is_zero() else None
                              for p in ps])
 
