@@ -750,7 +750,7 @@ def _secular_currents(d):
 
 #: expression-tree nodes of the canonical results above which derive skips the search
 #: (the tunnelling qubit, partial secular, no weak limit: two 544k-op currents; their
-#: compact forms, measured, are 25,804 ops each at 44 s CPU against derive's 2.2 s)
+#: compact forms, measured, are 25,804 ops each at 16 s CPU against derive's 2.2 s)
 MAX_NODES = 500_000
 
 
@@ -790,7 +790,7 @@ def compact(d, secular: bool = True, steady_state: bool = True,
             return _canonical_forms(d, steady_state, f"the canonical results have more than "
                                     f"{max_nodes:,} expression nodes, the compact search's "
                                     f"limit (measured above it: compact forms of 25k+ "
-                                    f"operations per current at ~20x the derivation's time; "
+                                    f"operations per current at ~7x the derivation's time; "
                                     f"Derivation.compact(max_nodes=None) computes them)")
     try:
         return _compact(d, secular, steady_state)
