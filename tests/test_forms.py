@@ -315,3 +315,25 @@ def test_every_shipped_case_prints_compact_text_latex_and_json(name, regime, wea
         a = float(np.real(lambdify_expr(e, d.model)(vals)))
         b = float(np.real(lambdify_expr(d.heat_currents.current(res), d.model)(vals)))
         assert_close(a, b, rtol=1e-9, what=f"J_{res} from JSON")
+
+
+def test_flint_counts_and_substitutions_agree_with_sympy():
+    """The count estimate read from flint (x_j = 0, d^2/dx_j^2) is SymPy's count_ops of
+    the expanded polynomial, and the n_p -> Gamma_p substitution done by peeling
+    coefficients (Horner) equals the substitution done in SymPy."""
+    import importlib
+    C = importlib.import_module("cgsym.forms.compact")
+    d = derivation("two-qubits-two-baths", "partial-secular", True)
+    J = d.heat_currents.current("h")
+    space = C._Space(d.model, [J])
+    num, den = space.fraction(0)
+    for p in (num, den, num * den + 3, -den ** 2 + 1, den - den + 1):
+        assert C._est(p) == sp.count_ops(space.to_sympy(p)), sp.sstr(space.to_sympy(p))
+    # n = (Gamma rd - rn) / (2 rn): P / M in flint against the same substitution in SymPy
+    P, M = space.to_gamma(den)
+    sub = {}
+    for i, (A, B) in space.subst.items():
+        sub[space.gens[i]] = space.ring.to_sympy(A) / space.ring.to_sympy(B)
+    lhs = space.ring.to_sympy(den).xreplace(sub)
+    rhs = space.ring.to_sympy(P) / space.ring.to_sympy(M)
+    assert sp.cancel(lhs - rhs) == 0 and space.subst
