@@ -961,6 +961,12 @@ def _flint_forms(d, names, sec, unique):
         if d.steady_state.form is None:
             return None
         out.append(d.steady_state.form)
+    # SymPy folds exp(a) exp(b) into exp(a + b) when a form is built, so with two or more
+    # exponential atoms the canonical polynomials (independent generators) and the
+    # printed forms no longer read back alike: those go through SymPy, whose canonical
+    # expressions are folded the same way (the V system with Ohmic rates)
+    if len({a for f in out for a in f.atoms if isinstance(a, sp.exp)}) > 1:
+        return None
     return out
 
 
