@@ -21,8 +21,6 @@ Small values (at most :data:`SYMPY_TERMS` canonical terms, e.g. every weak-inter
 result the README shows) are still written by SymPy (:func:`value_text`): its order
 groups the factors the way a reader expects and costs nothing at that size.
 
-:func:`nodes_lower_bound` bounds the number of SymPy expression nodes of a value
-from below without building it (the compact search's size limit).
 """
 from __future__ import annotations
 
@@ -32,8 +30,7 @@ import sympy as sp
 from .flintalg import canonical_fraction
 
 __all__ = ["SYMPY_TERMS", "value_terms", "is_large", "value_text", "flint_text",
-           "value_latex_fragments", "value_latex_rows", "nodes_lower_bound",
-           "results_nodes_lower_bound", "steady_state_texts", "steady_state_entry_texts",
+           "value_latex_fragments", "value_latex_rows", "steady_state_texts", "steady_state_entry_texts",
            "current_text", "heat_current_texts"]
 
 #: canonical terms (numerator and denominator factors together) up to which a value
@@ -351,47 +348,5 @@ def value_latex_rows(lhs: str, form, k, printer, tag: bool = True) -> list[str]:
     return [rows[0] + ("" if tag else r" \notag")] + [r + r" \notag" for r in rows[1:]]
 
 
-# ---------------------------------------------------------------------------
-# size without building
-# ---------------------------------------------------------------------------
-def _atom_nodes(form) -> list[int]:
-    c = _cache(form)
-    if "atom_nodes" not in c:
-        c["atom_nodes"] = [sum(1 for _ in sp.preorder_traversal(a)) for a in form.atoms]
-    return c["atom_nodes"]
-
-
-def nodes_lower_bound(form, k, limit: int | None = None) -> int:
-    """A lower bound on the expression nodes (``sympy.preorder_traversal``) of
-    ``form.expression(k)``, from the factored canonical fraction: every occurrence of
-    an atom in a term is a subtree of that size.  Stops counting above ``limit``."""
-    v = _value(form, k)
-    if v is None:
-        return 1
-    sizes = _atom_nodes(form)
-    total = 0
-    for _, factors in v:
-        for f, _ in factors:
-            for mon in f.monoms():
-                total += sum(s for s, e in zip(sizes, mon) if e) or 1
-            if limit is not None and total > limit:
-                return total
-    return total
-
-
-def results_nodes_lower_bound(d, steady_state: bool = True, limit: int | None = None):
-    """A lower bound on the expression nodes of a derivation's canonical heat currents
-    (and steady-state coordinates), or None when the results have no exact forms."""
-    ss = d.steady_state
-    if ss.form is None or not ss.unique:
-        return None
-    forms = [(f, 0) for _, f in (d.heat_currents.forms if d.heat_currents else ())]
-    if steady_state:
-        forms += [(ss.form, k) for k in range(len(ss.form))]
-    total = 0
-    for f, k in forms:
-        total += nodes_lower_bound(f, k, None if limit is None else limit - total)
-        if limit is not None and total > limit:
-            return total
     return total
 

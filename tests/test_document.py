@@ -59,7 +59,7 @@ def test_document_reads_like_the_paper():
     assert r"|\psi_{2}\rangle" in tex                          # eigenstates
     assert re.search(r"X_\{h,1\} &= .*\\rangle\\langle", tex)  # ket-bra eigenoperators
     assert r"\mathcal{D}[L_{p,k}]" in tex and "L_{h,1} &=" in tex   # Lindblad form
-    assert r"\begin{align}" in tex and r"\rho_{e,e;e,e}" in tex
+    assert r"\begin{align}" in tex and r"\rho_{ee,ee}" in tex and r"|ee\rangle" in tex
     assert r"J_{h} &=" in tex and r"\Gamma_{h} &\equiv" in tex
     # every abbreviation defined exactly once
     for a in d.compact().abbreviations:
@@ -68,4 +68,4 @@ def test_document_reads_like_the_paper():
     assert r"+ -i" not in tex and r"+ - i" not in tex
     # --only keeps the document to the asked parts
     only = derivation_latex(d, ("heat-currents",))
-    assert r"J_{h} &=" in only and r"\rho_{e,e;e,e}" not in only and "L_{h,1}" not in only
+    assert r"J_{h} &=" in only and r"\rho_{ee,ee}" not in only and "L_{h,1}" not in only

@@ -16,7 +16,7 @@ import sympy as sp
 import cgsym
 from cgsym.flintalg import _fraction
 from cgsym.flintprint import (SYMPY_TERMS, flint_text, heat_current_texts, is_large,
-                              nodes_lower_bound, steady_state_texts, value_latex_fragments,
+                              steady_state_texts, value_latex_fragments,
                               value_text)
 from cgsym.latex import PaperPrinter
 
@@ -179,15 +179,6 @@ def test_large_values_are_printed_from_flint_and_small_ones_by_sympy():
     assert flint_text(fg, 0) == flint_text(g, 0)
     assert "_expressions" not in fg.__dict__ and "currents" not in fresh.heat_currents.__dict__
     assert SYMPY_TERMS >= 100
-
-
-def test_node_lower_bound_is_a_lower_bound():
-    for case in [("tunnelling-qubit", "secular", False),
-                 ("tunnelling-qubit", "partial-secular", True)]:
-        d = derivation(*case)
-        for form, k, _ in _values(d):
-            nodes = sum(1 for _ in sp.preorder_traversal(form.expression(k)))
-            assert nodes_lower_bound(form, k) <= nodes
 
 
 @pytest.mark.parametrize("case", [("tunnelling-qubit", "secular", False),

@@ -29,10 +29,59 @@ from sympy.printing.defaults import Printable
 from ..algebra import nonpolynomial_atoms
 from ..symbols import n
 from ..errors import CgsymError
-from ..flintalg import Ring, _fraction
+from ..flintalg import Ring, canonical_fraction
 from ..operators import ImmutableMatrix
 from .abbreviations import (Abbreviation, expand_abbreviations, occupation_abbreviations,
                             rate_abbreviations, _taken, _unique)
+
+
+def _fraction(ring: Ring, index: dict, e):
+    """(num, den) flint polynomials with e = num/den, built along the expression tree
+    (the reading of :func:`cgsym.flintalg._fraction`), with the terms of a sum combined
+    pairwise, as a balanced tree: adding 10^4 terms one by one to a growing sum copies
+    it each time (quadratic: 11 s for one 20k-term current), pairwise costs n log n."""
+    ctx = ring.ctx
+    nv = ctx.nvars()
+    if e.is_Rational:
+        return (ctx.from_dict({(0,) * nv: int(e.p)}) if e.p else ctx.from_dict({}),
+                ctx.from_dict({(0,) * nv: int(e.q)}))
+    if e in index:
+        mon = [0] * nv
+        mon[index[e]] = 1
+        return ctx.from_dict({tuple(mon): 1}), ring.one()
+    if e.is_Add:
+        parts = [_fraction(ring, index, a) for a in e.args]
+        while len(parts) > 1:
+            nxt = []
+            for k in range(0, len(parts) - 1, 2):
+                (n1, d1), (n2, d2) = parts[k], parts[k + 1]
+                if d1 == d2:
+                    nxt.append((n1 + n2, d1))
+                    continue
+                g = d1.gcd(d2)
+                nxt.append((n1 * (d2 // g) + n2 * (d1 // g), d1 * (d2 // g)))
+            if len(parts) % 2:
+                nxt.append(parts[-1])
+            parts = nxt
+        num, den = parts[0]
+        g = num.gcd(den)
+        return num // g, den // g
+    if e.is_Mul:
+        num, den = ring.one(), ring.one()
+        for a in e.args:
+            n2, d2 = _fraction(ring, index, a)
+            g1, g2 = num.gcd(d2), n2.gcd(den)
+            num, den = (num // g1) * (n2 // g2), (den // g2) * (d2 // g1)
+        return num, den
+    if e.is_Pow and e.exp.is_Integer:
+        num, den = _fraction(ring, index, e.base)
+        k = int(e.exp)
+        if k < 0:
+            if num.is_zero():
+                raise ZeroDivisionError("division by zero in a rational function")
+            num, den, k = den, num, -k
+        return num ** k, den ** k
+    raise ValueError(f"not a rational function of the generators: {e}")
 
 
 def ops(expr) -> int:
@@ -60,9 +109,17 @@ class _Space:
     One pass over the canonical expressions; all candidate forms are compared here by
     estimated counts, and SymPy expressions are built only for the winners."""
 
-    def __init__(self, model, exprs, universe=()):
+    def __init__(self, model, exprs, universe=(), sources=()):
+        # ``sources``: RationalForms (the canonical results in flint) whose generators'
+        # atoms are read instead of walking ``exprs`` (which may then be empty); their
+        # polynomials enter through :meth:`import_poly`, no SymPy tree is built or read
         self.exprs = [sp.sympify(e) for e in exprs]
         atoms = nonpolynomial_atoms(self.exprs)
+        src_syms = set()
+        for f in sources:
+            src_syms |= {a for a in f.atoms if a.is_Symbol}
+            # the atoms and, as the SymPy reading finds them, the radicals inside them
+            atoms |= nonpolynomial_atoms([a for a in f.atoms if not a.is_Symbol])
         # names come from every occupation of ``universe`` too (the gamma matrices), so
         # a quantity that uses only n(omega_S + Omega, T_h) still calls it n_{h+}
         occ = occupation_abbreviations(model, [a for a in atoms if isinstance(a, n)]
@@ -102,6 +159,7 @@ class _Space:
         gens = {self.iota} | set(mapping.values()) | set(self.rad_gen.values())
         for e in self.exprs + rate_defs:
             gens |= e.free_symbols
+        gens |= src_syms
         gens |= {o.symbol for o in occ} | {g.symbol for g in rates}
         self.gens = sorted(gens, key=sp.default_sort_key)
         self.ring = Ring(self.gens)
@@ -138,6 +196,35 @@ class _Space:
             G, N = self._gen(g.symbol), self._gen(occ_i.symbol)
             self.subst[self.index[occ_i.symbol]] = (G * rd - rn, 2 * rn)
             self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
+
+    def import_poly(self, form, p):
+        """Polynomial ``p`` of RationalForm ``form``'s ring as a polynomial of this ring
+        (its generators' atoms are generators here: one flint ``compose``)."""
+        key = id(form.ring)
+        images = self._images.get(key) if hasattr(self, "_images") else None
+        if images is None:
+            images = [self._image(a) for a in form.atoms] or [self.ring.one()]
+            self.__dict__.setdefault("_images", {})[key] = images
+        return p.compose(*images, ctx=self.ring.ctx)
+
+    def _image(self, atom):
+        """The polynomial of this ring an atom of a RationalForm stands for: its
+        generator, or for a radical b^(p/q) the power r_b^(p Q/q)."""
+        if atom in self.atom_index:
+            return self._gen_at(self.atom_index[atom])
+        num, den = _fraction(self.ring, self.atom_index, self._map_radicals(atom))
+        if den != self.ring.one():
+            raise ValueError(f"the atom {atom} is not a monomial of the compact ring")
+        return num
+
+    def _gen_at(self, i):
+        mon = [0] * len(self.gens)
+        mon[i] = 1
+        return self.ring.ctx.from_dict({tuple(mon): 1})
+
+    def set_fraction(self, k, num, den):
+        """Preset the k-th quantity (num, den) in this ring (from a RationalForm)."""
+        self._frac[k] = (self.reduce_iota(num), den)
 
     def _map_radicals(self, e):
         """b^(p/q) -> r_b^(p Q/q), bottom-up (nested radicals: bases already mapped)."""
@@ -247,7 +334,22 @@ class _Space:
         return self.reduce_iota(num), self.reduce_iota(den)
 
     def to_sympy(self, p):
-        return self.ring.to_sympy(p).xreplace(self.back)
+        """p as a SymPy sum of Mul(coefficient, atom**e, ...), built in the atoms directly
+        (the expression ``Ring.to_sympy(p).xreplace(back)`` without building it twice)."""
+        if p.is_zero():
+            return sp.S.Zero
+        atoms = self.__dict__.get("_atoms")
+        if atoms is None:
+            atoms = self._atoms = [self.back.get(g, g) for g in self.gens]
+        Pow, Mul, Integer = sp.Pow, sp.Mul, sp.Integer
+        terms = []
+        for mon, c in p.to_dict().items():
+            t = [Integer(int(c))]
+            for a, e in zip(atoms, mon):
+                if e:
+                    t.append(a if e == 1 else Pow(a, int(e)))
+            terms.append(Mul(*t))
+        return sp.Add(*terms)
 
     def degrees(self, p):
         d = p.degrees()
@@ -262,37 +364,81 @@ class _Space:
         return self._homogeneous(p, self.subst, degs), M
 
     def _homogeneous(self, p, table, degs):
-        """sum_terms c m prod_i A_i^a_i B_i^(deg_i - a_i) for variables i -> A_i / B_i."""
-        ctx = self.ring.ctx
-        pw = {}
+        """sum_terms c m prod_i A_i^a_i B_i^(deg_i - a_i) for variables i -> A_i / B_i.
 
-        def power(i, which, k):
-            key = (i, which, k)
-            if key not in pw:
-                pw[key] = table[i][which] ** k
-            return pw[key]
-        out = ctx.from_dict({})
-        for mon, c in p.to_dict().items():
-            rest = [int(x) for x in mon]
-            t = ctx.from_dict({(0,) * len(rest): int(c)})
-            for i, d in degs.items():
-                a = rest[i]
-                rest[i] = 0
-                if a or d:
-                    t = t * power(i, 0, a) * power(i, 1, d - a)
-            out += t * ctx.from_dict({tuple(rest): 1})
+        Variable by variable, in flint only: the coefficients c_k of x_i^k are peeled off
+        (c_0 = p|x_i=0, then p <- (p - c_0) / x_i, exact), and sum_k c_k A^k B^(d-k) is
+        formed by Horner's rule (r <- r A + c_k B^(d-k)); no Python pass over the terms
+        (each term's exponents are d Python objects: seconds on large results)."""
+        if p.is_zero():
+            return p
+        for i, d in degs.items():
+            if i not in table:
+                continue
+            A, B = table[i]
+            x = self._gens_all()[i]
+            cs, q = [], p
+            for _ in range(d + 1):
+                c = q.subs({i: 0})
+                cs.append(c)
+                q = (q - c) // x
+            if not q.is_zero():
+                raise CgsymError("internal error: a degree bound below the polynomial's")
+            r = cs[d]
+            Bk = self.ring.one()
+            for k in range(d - 1, -1, -1):
+                Bk = Bk * B
+                r = r * A + cs[k] * Bk
+            p = r
+        return p
+
+    def peel(self, p, variables) -> dict:
+        """{(k_1, k_2, ...): c} with p = sum c x_1^k_1 x_2^k_2 ... (x = ``variables``,
+        the c free of them, non-zero only), in flint: c_0 = p|x=0, p <- (p - c_0)/x."""
+        out = {(): p}
+        for i in variables:
+            x = self._gens_all()[i]
+            nxt = {}
+            for key, q in out.items():
+                k = 0
+                while not q.is_zero():
+                    c = q.subs({i: 0})
+                    if not c.is_zero():
+                        nxt[key + (k,)] = c
+                    q = (q - c) // x
+                    k += 1
+            out = nxt
         return out
+
+    def _gens_all(self):
+        if not hasattr(self, "_gens_cache"):
+            self._gens_cache = tuple(self._gen_at(i) for i in range(len(self.gens)))
+        return self._gens_cache
 
 
 def _est(p) -> int:
     """count_ops of the expanded SymPy form of flint polynomial ``p``, from its terms
-    (no SymPy expression is built for a candidate that loses)."""
-    d = p.to_dict()
-    total = max(len(d) - 1, 0)
-    for mon, c in d.items():
-        k = sum(1 for e in mon if e) + (1 if abs(int(c)) != 1 else 0)
-        total += max(k - 1, 0) + sum(1 for e in mon if e > 1)
-    return total
+    (no SymPy expression is built for a candidate that loses):
+
+        (terms - 1) additions + per term (factors - 1) multiplications + one power per
+        exponent > 1, where a term's factors are its variables and a coefficient != +-1.
+
+    Counted in flint: the terms containing x_j are those that x_j = 0 removes, those
+    with x_j^2 or higher survive d^2/dx_j^2 (no two terms merge in either)."""
+    T = len(p)
+    if T == 0:
+        return 0
+    degs = p.degrees()
+    s = 0
+    for j, dj in enumerate(degs):
+        if dj:
+            s += T - len(p.subs({j: 0}))
+            if dj > 1:
+                s += len(p.derivative(j).derivative(j))
+    s += sum(1 for c in p.coeffs() if c != 1 and c != -1)
+    c0 = p(*([0] * len(degs)))
+    # a constant term +-1 has no factor: max(factors - 1, 0) = 0, not -1
+    return s - 1 + (1 if c0 == 1 or c0 == -1 else 0)
 
 
 class _Form:
@@ -323,24 +469,19 @@ def _factored_form(space: _Space, p) -> _Form:
     return _Form(est, _used_gens(p), build)
 
 
-def _poly_form(space: _Space, p) -> _Form:
-    """Best form of one flint polynomial: expanded, factored, or collected by monomials
-    of the slow parameters with each coefficient expanded or factored."""
-    cands = [_Form(_est(p), _used_gens(p), lambda: space.to_sympy(p)),
-             _factored_form(space, p)]
+def _poly_form(space: _Space, p, irreducible: bool = False) -> _Form:
+    """Best form of one flint polynomial: expanded, factored (unless ``irreducible``: a
+    factor flint returned), or collected by monomials of the slow parameters with each
+    coefficient expanded or factored."""
+    cands = [_Form(_est(p), _used_gens(p), lambda: space.to_sympy(p))]
+    if not irreducible:
+        cands.append(_factored_form(space, p))
     if space.slow:
-        groups = {}
-        for mon, c in p.to_dict().items():
-            key = tuple(int(mon[i]) for i in space.slow)
-            rest = [int(x) for x in mon]
-            for i in space.slow:
-                rest[i] = 0
-            groups.setdefault(key, {})[tuple(rest)] = int(c)
+        groups = space.peel(p, space.slow)
         if len(groups) > 1:
             terms = []
             est = len(groups) - 1
-            for key, d in groups.items():
-                c = space.ring.ctx.from_dict(d)
+            for key, c in groups.items():
                 f = min([_Form(_est(c), None, lambda c=c: space.to_sympy(c)),
                          _factored_form(space, c)], key=lambda f: f.est)
                 k = sum(1 for e in key if e)
@@ -392,7 +533,7 @@ def _rational(space, num, den) -> _Rational:
             if f.total_degree() == 0:
                 const *= sp.Integer(int(f.leading_coefficient())) ** (sign * int(e))
                 continue
-            parts.append((_poly_form(space, f), sign * int(e)))
+            parts.append((_poly_form(space, f, irreducible=True), sign * int(e)))
     return _Rational(space, const, parts)
 
 
@@ -437,7 +578,24 @@ def _defs_cost(space, gens, abbrs):
 
 
 def _search(space, num, den, abbrs):
-    """The best of: n-atoms, Gamma-atoms, and factor by factor the shorter of the two."""
+    """The best of: n-atoms, Gamma-atoms, and factor by factor the shorter of the two.
+
+    Searched once per value up to sign (with two reservoirs J_c = -J_h, and so are their
+    secular currents and ratios): a repeat is the same form with its constant negated."""
+    memo = space.__dict__.setdefault("_searched", [])
+    for n0, d0, r in memo:
+        if len(n0) != len(num) or len(d0) != len(den):
+            continue
+        sd = 1 if d0 == den else (-1 if d0 == -den else 0)
+        sn = 1 if n0 == num else (-1 if n0 == -num else 0)
+        if sd and sn:
+            return r if sd * sn == 1 else _Rational(space, -r.const, r.parts)
+    r = _search_new(space, num, den, abbrs)
+    memo.append((num, den, r))
+    return r
+
+
+def _search_new(space, num, den, abbrs):
     cands = [_rational(space, num, den)]
     if space.subst:
         cands.append(_rational(space, *_in_gamma(space, num, den)))
@@ -468,6 +626,7 @@ def _proved_or_plain(space, form, canonical, k, abbrs, what):
         _prove(space, form, k, abbrs, what)
         return form
     except CgsymError:
+        canonical = canonical() if callable(canonical) else canonical
         plain = sp.sympify(canonical).xreplace({a.definition: a.symbol
                                                 for a in space.occupations})
         _prove(space, plain, k, abbrs, what)
@@ -484,7 +643,20 @@ def _prove(space, form, k, abbrs, what: str, target=None):
     n1, d1 = space.fraction_of(expand_abbreviations(
         form, [a for a in abbrs if a.kind in ("result", "denominator")]))
     n2, d2 = target if target is not None else space.fraction(k)
-    if space.reduce(n1 * d2) != space.reduce(n2 * d1):
+    # In ZZ[x] (a unique factorisation domain) a fraction cancelled by the gcd of
+    # numerator and denominator, with the denominator's leading coefficient positive, is
+    # unique: equal canonical pairs prove equality (two gcds instead of the cross
+    # products: 20k x 10k terms took 23 s for one current), and without i and radicals
+    # (relations i^2 = -1, r^Q = b) unequal pairs prove inequality.
+    if n1.is_zero() or n2.is_zero():
+        same = n1.is_zero() and n2.is_zero()
+    else:
+        (a1, b1), (a2, b2) = canonical_fraction(n1, d1), canonical_fraction(n2, d2)
+        same = a1 == a2 and b1 == b2
+    if same:
+        return
+    free = not space.rad_rel and not any(space.has_iota(x) for x in (n1, n2, d1, d2))
+    if free or space.reduce(n1 * d2) != space.reduce(n2 * d1):
         raise CgsymError(f"internal error: the compact form of {what} is not equal to the "
                          f"canonical one (not shown)")
 
@@ -561,7 +733,8 @@ class CompactForms(Printable):
 
 
 def _secular_currents(d):
-    """J_p of the secular regime of the same model (None if not unique or same regime)."""
+    """The secular regime's HeatCurrents of the same model (None if not unique or the
+    same regime)."""
     if d.regime != "partial-secular" or d.heat_currents is None:
         return None
     from ..master_equation import master_equation
@@ -572,11 +745,12 @@ def _secular_currents(d):
     ss = steady_state(master_equation(r))
     if not ss.unique:
         return None
-    return heat_currents(ss).currents
+    return heat_currents(ss)
 
 
 #: expression-tree nodes of the canonical results above which derive skips the search
-#: (the tunnelling qubit, partial secular, no weak limit: two 544k-op currents)
+#: (the tunnelling qubit, partial secular, no weak limit: two 544k-op currents; their
+#: compact forms, measured, are 25,804 ops each at 16 s CPU against derive's 2.2 s)
 MAX_NODES = 500_000
 
 
@@ -592,19 +766,25 @@ def _nodes(exprs, limit) -> int:
 
 def size_limit_note(max_nodes: int = MAX_NODES) -> str:
     return (f"the canonical results have more than {max_nodes:,} expression nodes, the "
-            f"compact search's limit (Derivation.compact(max_nodes=None) lifts it)")
+            f"compact search's limit (measured above it: compact forms of 25k+ operations "
+            f"per current at ~7x the derivation's time; Derivation.compact(max_nodes=None) "
+            f"computes them)")
 
 
 def exceeds_size_limit(d, steady_state: bool = True, max_nodes: int = MAX_NODES) -> bool:
     """Whether the canonical heat currents (and steady state) have more than
-    ``max_nodes`` expression nodes.  Decided from the exact forms' polynomials when
-    their lower bound already exceeds the limit (:func:`cgsym.flintprint.
-    nodes_lower_bound`: the large SymPy expressions are never built just to be
-    counted), else by counting the SymPy expressions."""
-    from ..flintprint import results_nodes_lower_bound
-    bound = results_nodes_lower_bound(d, steady_state, max_nodes)
-    if bound is not None and bound > max_nodes:
-        return True
+    ``max_nodes`` expression nodes.  Results with exact flint forms are measured from
+    their polynomials' terms (:func:`_est`, SymPy's ``count_ops`` of the expanded
+    polynomials; no SymPy tree is built just to be counted); others from their SymPy
+    trees."""
+    in_flint = ((d.heat_currents is None or bool(d.heat_currents.forms))
+                and (not (steady_state and d.steady_state.unique)
+                     or d.steady_state.form is not None))
+    if in_flint:
+        fs = [f for _, f in (d.heat_currents.forms if d.heat_currents is not None else ())]
+        if steady_state and d.steady_state.unique:
+            fs.append(d.steady_state.form)
+        return sum(_est(p) for f in fs for p in f.nums + (f.den,)) > max_nodes
     hc0 = d.heat_currents.currents if d.heat_currents is not None else ()
     rho0 = list(d.steady_state.matrix) if (steady_state and d.steady_state.unique) else []
     return _nodes([J for _, J in hc0] + rho0, max_nodes) > max_nodes
@@ -644,52 +824,88 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
     """
     t0 = time.perf_counter()
     model = d.model
-    hc = d.heat_currents.currents if d.heat_currents is not None else ()
-    rho = d.steady_state.matrix if (steady_state and d.steady_state.unique) else None
-    sec = _secular_currents(d) if (secular and hc) else None
-    entries = list(rho) if rho is not None else []
-    exprs = [J for _, J in hc] + ([J for _, J in sec] if sec else []) + entries
-    n_hc = len(hc)
-    n_rho0 = len(exprs) - len(entries)
-    space = _Space(model, exprs, _naming_universe(d))
+    hcs = d.heat_currents
+    names = list(hcs.reservoirs) if hcs is not None else []
+    unique = steady_state and d.steady_state.unique
+    sec = _secular_currents(d) if (secular and names) else None
+    n_hc = len(names)
+    n_rho0 = n_hc + (n_hc if sec else 0)
+    dim = d.steady_state.master_equation.dim
+    forms = _flint_forms(d, names, sec, unique)
+    if forms is not None:
+        # the canonical results straight from their flint forms: no SymPy tree of them
+        # is built or read (the large closed forms cost seconds to build, minutes to read)
+        space = _Space(model, [], _naming_universe(d), sources=forms)
+        for i, p in enumerate(names):
+            f = hcs.form(p)
+            space.set_fraction(i, space.import_poly(f, f.nums[0]), space.import_poly(f, f.den))
+            if sec:
+                f = sec.form(p)
+                space.set_fraction(n_hc + i, space.import_poly(f, f.nums[0]),
+                                   space.import_poly(f, f.den))
+        if unique:
+            for k, (num, den) in enumerate(_rho_entries(space, d.steady_state.form, dim)):
+                space.set_fraction(n_rho0 + k, num, den)
+        canonical = [lambda p=p: hcs.current(p) for p in names] \
+            + [None] * (n_rho0 - n_hc) \
+            + [lambda k=k: d.steady_state.matrix[k] for k in range(dim * dim if unique else 0)]
+    else:
+        hc = hcs.currents if hcs is not None else ()
+        rho = d.steady_state.matrix if unique else None
+        exprs = [J for _, J in hc] + ([J for _, J in sec.currents] if sec else []) \
+            + (list(rho) if rho is not None else [])
+        space = _Space(model, exprs, _naming_universe(d))
+        canonical = [lambda e=e: e for e in exprs]
     abbrs = list(space.occupations + space.rates)
     counts = []
     # ---- heat currents -------------------------------------------------------
     currents = []
     taken = _taken(model) | {a.name for a in abbrs}
-    for i, (name, J) in enumerate(hc):
+    for i, name in enumerate(names):
         num, den = space.fraction(i)
         best = _search(space, num, den, abbrs)
-        form = best.build()
-        if sec and not sec[i][1] == 0:
+        form = None
+        if sec:
             sn, sd = space.fraction(n_hc + i)
             if not sn.is_zero():
-                js = _search(space, sn, sd, abbrs).build()
-                R = _search(space, num * sd, den * sn, abbrs).build()
-                sym = sp.Symbol(_unique(f"Jsec_{name}", set(taken)), real=True)
-                ab = Abbreviation(sym, js, rf"J_{{{name}}}^{{\mathrm{{sec}}}}", "result")
-                if total_ops([sym * R], abbrs + [ab]) < total_ops([form], abbrs):
-                    taken.add(sym.name)
-                    abbrs.append(ab)
-                    form = sym * R
-        form = _proved_or_plain(space, form, J, i, abbrs, f"J_{name}")
+                js = _search(space, sn, sd, abbrs)
+                R = _search(space, num * sd, den * sn, abbrs)
+                # built (SymPy) only when the estimates say it may be the shorter one
+                if js.est + R.est + 1 <= 1.25 * best.est + 4:
+                    sym = sp.Symbol(_unique(f"Jsec_{name}", set(taken)), real=True)
+                    ab = Abbreviation(sym, js.build(), rf"J_{{{name}}}^{{\mathrm{{sec}}}}",
+                                      "result")
+                    direct = best.build()
+                    cand = sym * R.build()
+                    if total_ops([cand], abbrs + [ab]) < total_ops([direct], abbrs):
+                        taken.add(sym.name)
+                        abbrs.append(ab)
+                        form = cand
+                    else:
+                        form = direct
+        if form is None:
+            form = best.build()
+        form = _proved_or_plain(space, form, canonical[i], i, abbrs, f"J_{name}")
         currents.append((name, form))
         counts.append((f"J_{name}", total_ops([form], abbrs)))
     # ---- steady state: rho = N / D, D named once -------------------------------
     rho_c = None
-    if rho is not None:
+    if unique:
         fr = []
-        for k in range(len(entries)):
+        for k in range(dim * dim):
             num, den = space.fraction(n_rho0 + k)
             if space.has_iota(den):
                 raise CgsymError("internal error: a steady-state entry has a complex "
                                  "denominator")
             re, im = space.split_iota(num)
             fr += [(re, den), (im, den)]
-        L = space.ring.one()
+        L = None
         for num, den in fr:
-            if not num.is_zero():
-                L = L * den // L.gcd(den)
+            if num.is_zero():
+                continue
+            # from the flint form every entry has the one common denominator: no gcd
+            L = den if L is None else (L if den == L else L * den // L.gcd(den))
+        L = L if L is not None else space.ring.one()
         nums = [num * (L // den) if not num.is_zero() else num for num, den in fr]
         variants = [[_poly_form(space, p) if not p.is_zero() else None for p in nums + [L]]]
         if space.subst:
@@ -698,10 +914,13 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
                 for i, k in space.degrees(p).items():
                     degs[i] = max(degs.get(i, 0), k)
             ps = [space.to_gamma(p, degs)[0] if not p.is_zero() else p for p in nums + [L]]
+            # the common factor of all of them, smallest first (a small G makes the
+            # following gcds cheap; G = 1 ends the loop: it divides everything)
             G = ps[-1]
-            for p in ps[:-1]:
-                if not p.is_zero():
-                    G = G.gcd(p)
+            for p in sorted((p for p in ps[:-1] if not p.is_zero()), key=len):
+                if G.is_one():
+                    break
+                G = G.gcd(p)
             variants.append([_poly_form(space, p // G) if not p.is_zero() else None
                              for p in ps])
 
@@ -715,13 +934,14 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
         D = sp.Symbol(_unique("D", taken), positive=True)
         abbrs.append(Abbreviation(D, best[-1].build(), "D", "denominator"))
         out = []
-        for k, e in enumerate(entries):
+        for k in range(dim * dim):
             re, im = (best[2 * k].build() if best[2 * k] else sp.S.Zero,
                       best[2 * k + 1].build() if best[2 * k + 1] else sp.S.Zero)
             form = (re + sp.I * im) / D
-            form = _proved_or_plain(space, form, e, n_rho0 + k, abbrs, "the steady state")
+            form = _proved_or_plain(space, form, canonical[n_rho0 + k], n_rho0 + k, abbrs,
+                                    "the steady state")
             out.append(form)
-        rho_c = ImmutableMatrix(rho.rows, rho.cols, out)
+        rho_c = ImmutableMatrix(dim, dim, out)
         counts.append(("rho", total_ops(out, abbrs)))
     used = []
     for e in [f for _, f in currents] + (list(rho_c) if rho_c is not None else []):
@@ -731,6 +951,50 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
     kept = tuple(a for a in abbrs if a in used)
     return CompactForms(model, d.regime, d.weak_internal, tuple(currents), rho_c, kept,
                         tuple(counts), time.perf_counter() - t0)
+
+
+def _flint_forms(d, names, sec, unique):
+    """The RationalForms of every canonical result the pass reads, or None when one has
+    none (stored results, the cache of an older version)."""
+    out = []
+    for hcs in ([d.heat_currents] if names else []) + ([sec] if sec else []):
+        for p in names:
+            f = hcs.form(p)
+            if f is None:
+                return None
+            out.append(f)
+    if unique:
+        if d.steady_state.form is None:
+            return None
+        out.append(d.steady_state.form)
+    # SymPy folds exp(a) exp(b) into exp(a + b) when a form is built, so with two or more
+    # exponential atoms the canonical polynomials (independent generators) and the
+    # printed forms no longer read back alike: those go through SymPy, whose canonical
+    # expressions are folded the same way (the V system with Ohmic rates)
+    if len({a for f in out for a in f.atoms if isinstance(a, sp.exp)}) > 1:
+        return None
+    return out
+
+
+def _rho_entries(space, form, dim):
+    """(num, den) of rho_ab, row by row, from the steady state's real coordinates
+    (labels ("p", a, a), ("x", a, b), ("y", a, b): rho_ab = x + i y, rho_ba = x - i y,
+    :func:`cgsym.steady_state.coordinate_matrix`)."""
+    zero = space.ring.ctx.from_dict({})
+    iota = space._gen(space.iota)
+    nums = [[zero] * dim for _ in range(dim)]
+    for (kind, a, b), p in zip(form.labels, form.nums):
+        q = space.import_poly(form, p)
+        if kind == "p":
+            nums[a][a] += q
+        elif kind == "x":
+            nums[a][b] += q
+            nums[b][a] += q
+        else:
+            nums[a][b] += iota * q
+            nums[b][a] -= iota * q
+    den = space.import_poly(form, form.den)
+    return [(nums[a][b], den) for a in range(dim) for b in range(dim)]
 
 
 def _naming_universe(d) -> tuple:

@@ -50,10 +50,24 @@ def operator_expression(text: str, model):
     return _parse(text, local, "operator"), names
 
 
+def _joined(label: str) -> str:
+    """A product-state label as a physicist writes it: e,g -> eg when every factor's
+    label is one character (e1,g stays e1,g: joining would be ambiguous)."""
+    parts = label.split(",")
+    return "".join(parts) if all(len(s) == 1 for s in parts) else label
+
+
 def _ket(label: str) -> str:
     if label.startswith("psi") and label[3:].isdigit():
         return rf"|\psi_{{{label[3:]}}}\rangle"
-    return rf"|{label}\rangle"
+    return rf"|{_joined(label)}\rangle"
+
+
+def _entry(a: str, b: str) -> str:
+    """Subscript of the matrix entry between product states a and b: rho_{eg,ge}; with
+    labels that cannot be joined, a;b (rho_{e1,g;g,g})."""
+    ja, jb = _joined(a), _joined(b)
+    return f"{ja},{jb}" if "," not in ja + jb else f"{ja};{jb}"
 
 
 def _label(label: str) -> str:
@@ -106,7 +120,7 @@ def _matrix_rows(lhs, M, printer, labels=None, sym=None):
                 continue
             a = labels[i] if labels else str(i + 1)
             b = labels[j] if labels else str(j + 1)
-            rows += align_rows(f"{lhs}_{{{a}{b}}}" if not labels else f"{lhs}_{{{a},{b}}}",
+            rows += align_rows(f"{lhs}_{{{a}{b}}}" if not labels else f"{lhs}_{{{_entry(a, b)}}}",
                                M[i, j], printer)
     return rows
 
@@ -313,7 +327,7 @@ def _steady_state_section(doc, d, comp, p, only):
         for i in range(M.rows):
             for j in range(M.cols):
                 if M[i, j] != 0 and j >= i:
-                    rows += align_rows(rf"\rho_{{{labels[i]};{labels[j]}}}", M[i, j], p)
+                    rows += align_rows(rf"\rho_{{{_entry(labels[i], labels[j])}}}", M[i, j], p)
         doc.align(rows)
         named = [a for a in comp.used(list(M)) if a.kind not in ("occupation", "rate")]
         doc.where(named, p)
