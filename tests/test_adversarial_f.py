@@ -123,3 +123,48 @@ def test_tilted_qubit_sy_coupling_closed_forms(tmp_path):
     r = _cli("evaluate", m, "--regime", "secular", "--format", "json", "--at", *TILTED_AT)
     _clean(r)
     assert r.returncode == 0 and "internal error" not in r.stderr
+
+
+QUTRIT_COMPLEX_H = """\
+name = "qutrit-complex-h"
+description = "qutrit, complex slow mixing in H_S, real couplings"
+hamiltonian = "w*(proj(t,'u') - proj(t,'l')) + s*(I*ketbra(t,'u','m') - I*ketbra(t,'m','u'))"
+[parameters]
+w = "frequency"
+s = "slow"
+r1 = "rate"
+r2 = "rate"
+Th = "temperature"
+Tc = "temperature"
+[[subsystems]]
+name = "t"
+levels = ["u", "m", "l"]
+[[reservoirs]]
+name = "hot"
+coupling = "I*ketbra(t,'m','l') - I*ketbra(t,'l','m')"
+temperature = "Th"
+rate = "r1"
+[[reservoirs]]
+name = "cold"
+coupling = "2*ketbra(t,'u','l') + 2*ketbra(t,'l','u') + ketbra(t,'m','l') + ketbra(t,'l','m')"
+temperature = "Tc"
+rate = "r2"
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="derive --format json writes J_hot of this qutrit (secular, "
+                   "weak internal) as one flat 1.7 MB string (84k terms); sympy.sympify, which the "
+                   "README says reads every JSON expression, fails with RecursionError")
+def test_json_heat_current_reads_back_with_sympify(tmp_path):
+    import json
+
+    import sympy as sp
+    m = _model(tmp_path, QUTRIT_COMPLEX_H)
+    r = _cli("derive", m, "--regime", "secular", "--weak-internal", "--only", "heat-currents",
+             "--format", "json")
+    _clean(r)
+    d = json.loads(r.stdout)
+    loc = {k: sp.Symbol(k, positive=True) for k in ("w", "s", "r1", "r2", "Th", "Tc")}
+    loc["n"] = sp.Function("n")
+    sp.sympify(d["heat_currents"]["hot"], locals=loc)
