@@ -185,3 +185,46 @@ def test_tunnelling_qubit_parsec_json_current_reads_back():
     loc = {k: sp.Symbol(k, positive=True) for k in d["parameters"]}
     loc["n"] = sp.Function("n")
     sp.sympify(d["heat_currents"]["l"], locals=loc)
+
+
+TWO_QUBITS_OTHER_NAMES = """\
+name = "ab-qubits"
+description = "two exchange-coupled qubits, every name different from the paper's"
+hamiltonian = "nu/2*(sz(A) + sz(B)) + lam*(sp(A)*sm(B) + sm(A)*sp(B))"
+[parameters]
+nu = "frequency"
+lam = "slow"
+kA = "rate"
+kB = "rate"
+TA = "temperature"
+TB = "temperature"
+[[subsystems]]
+name = "A"
+levels = ["up", "dn"]
+[[subsystems]]
+name = "B"
+levels = ["up", "dn"]
+[[reservoirs]]
+name = "west"
+coupling = "sx(A)"
+temperature = "TA"
+rate = "kA"
+[[reservoirs]]
+name = "east"
+coupling = "sx(B)"
+temperature = "TB"
+rate = "kB"
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="sweep --out into a directory that does not exist is detected "
+                   "only after every grid point has been computed (progress bar to 100 %, then the "
+                   "error): a long numeric/Dask sweep loses all its work to a typo")
+def test_sweep_bad_out_directory_refused_before_computing(tmp_path):
+    m = _model(tmp_path, TWO_QUBITS_OTHER_NAMES)
+    r = _cli("sweep", m, "--regime", "partial-secular", "--weak-internal", "--method", "numeric",
+             "--at", "nu=1.1341", "kA=0.0123", "kB=0.0271", "TA=0.7", "TB=2.3",
+             "--grid", "lam=0.1:0.2:20", "--out", tmp_path / "no" / "such" / "dir" / "t.csv")
+    _clean(r)
+    assert r.returncode == 2
+    assert "pt/s" not in r.stderr  # no grid point was computed
