@@ -228,3 +228,32 @@ def test_sweep_bad_out_directory_refused_before_computing(tmp_path):
     _clean(r)
     assert r.returncode == 2
     assert "pt/s" not in r.stderr  # no grid point was computed
+
+
+SINGULAR_RATE = """\
+name = "singular-rate"
+description = "qubit whose rate diverges exactly at its Bohr frequency"
+hamiltonian = "w/2*sz(q)"
+[parameters]
+w = "frequency"
+k = "rate"
+T = "temperature"
+[[subsystems]]
+name = "q"
+levels = ["e", "g"]
+[[reservoirs]]
+name = "b"
+coupling = "sx(q)"
+temperature = "T"
+rate = "k*omega**2/(omega - w)**2"
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="a rate that is infinite at the Bohr frequency (zoo) crashes "
+                   "rates.positivity with KeyError: 'ComplexInfinity' (traceback, exit 1) instead of "
+                   "one line naming the divergent rate")
+def test_rate_singular_at_bohr_frequency_one_line_error(tmp_path):
+    m = _model(tmp_path, SINGULAR_RATE)
+    r = _cli("derive", m, "--regime", "secular")
+    _clean(r)
+    assert r.returncode == 2
