@@ -483,8 +483,8 @@ def cmd_sweep(args):
     axes = [Axis.parse(g) for g in args.grid]
     swept = [model.parameter(a.name).name for a in axes]
     fixed = _parse_at(args.at, model, optional=tuple(swept))
-    if not args.out.endswith((".csv", ".parquet")):
-        raise CgsymError(f"--out must end in .csv or .parquet, got '{args.out}'")
+    from .sweep import check_out_path
+    check_out_path(args.out)                 # before any point is computed
     method = args.method or ("coarse-grained" if args.regime == "coarse-grained"
                              else "closed-form")
     table = sweep(model, args.regime, fixed, axes, weak_internal=args.weak_internal,

@@ -130,6 +130,9 @@ def transition_rate(res: Reservoir, w, sign: int, model: Model):
         return res.zero_frequency_rate()
     a = sp.expand(sign * w)
     g = res.rate.subs(OMEGA, a)
+    if g.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise CgsymError(f"reservoir '{res.name}': the rate gamma(omega) = {sp.sstr(res.rate)} "
+                         f"is not finite at the Bohr frequency omega = {sp.sstr(a)}")
     if sign > 0:
         return g * n(a, T)
     return g * (n(a, T) + 1)

@@ -394,16 +394,30 @@ def sweep(model, regime: str, fixed: Mapping, axes: Sequence[Axis], weak_interna
     return SweepTable(columns, data, meta)
 
 
+def check_out_path(path) -> None:
+    """Reject a bad ``--out`` (suffix, missing directory, no pyarrow for .parquet) before
+    any point is computed."""
+    from pathlib import Path
+    p = Path(path)
+    if p.suffix not in (".csv", ".parquet"):
+        raise CgsymError(f"--out must end in .csv or .parquet, got '{path}'")
+    if p.parent and not p.parent.is_dir():
+        raise CgsymError(f"--out {path}: the directory '{p.parent}' does not exist")
+    if p.suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise CgsymError("writing .parquet needs pyarrow: pip install 'cgsym[parquet]' "
+                             "(or write .csv)") from None
+
+
 def write_table(table: SweepTable, path: str) -> str:
     """Write ``table`` as CSV (``.csv``; numbers with 17 significant digits, so they
     read back exactly) or Parquet (``.parquet``, needs pyarrow)."""
     import os
     from pathlib import Path
+    check_out_path(path)
     p = Path(path)
-    if p.suffix not in (".csv", ".parquet"):
-        raise CgsymError(f"--out must end in .csv or .parquet, got '{path}'")
-    if p.parent and not p.parent.exists():
-        raise CgsymError(f"--out {path}: the directory '{p.parent}' does not exist")
     tmp = p.with_name(p.name + ".part")
     if p.suffix == ".csv":
         import csv

@@ -217,9 +217,6 @@ rate = "kB"
 """
 
 
-@pytest.mark.xfail(strict=True, reason="sweep --out into a directory that does not exist is detected "
-                   "only after every grid point has been computed (progress bar to 100 %, then the "
-                   "error): a long numeric/Dask sweep loses all its work to a typo")
 def test_sweep_bad_out_directory_refused_before_computing(tmp_path):
     m = _model(tmp_path, TWO_QUBITS_OTHER_NAMES)
     r = _cli("sweep", m, "--regime", "partial-secular", "--weak-internal", "--method", "numeric",
@@ -249,9 +246,6 @@ rate = "k*omega**2/(omega - w)**2"
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a rate that is infinite at the Bohr frequency (zoo) crashes "
-                   "rates.positivity with KeyError: 'ComplexInfinity' (traceback, exit 1) instead of "
-                   "one line naming the divergent rate")
 def test_rate_singular_at_bohr_frequency_one_line_error(tmp_path):
     m = _model(tmp_path, SINGULAR_RATE)
     r = _cli("derive", m, "--regime", "secular")
