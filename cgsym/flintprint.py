@@ -140,9 +140,36 @@ def _poly_text(form, p) -> str:
     # flint's own text (C), powers written x^k; the atoms' texts (SymPy's, with '**')
     # go in after the '^' -> '**' replacement, one plain replace per generator
     text = p.project_to_context(ctx, mapping=mapping).str().replace("^", "**")
+    if len(p) > SUM_CHUNK:
+        text = _balanced_sum(text)
     for j, name in enumerate(names):
         text = text.replace(_placeholder(j), name)
     return text
+
+
+#: a sum of more terms is written as a balanced tree of parenthesised groups of this
+#: many terms: a flat sum of 10^4-10^5 terms exceeds the recursion depth of Python's
+#: compiler (``sympify`` raises RecursionError) and SymPy adds it term by term
+#: (quadratic); the tree nests ~log2(terms/SUM_CHUNK) deep and adds group by group
+SUM_CHUNK = 128
+
+
+def _balanced_sum(text: str) -> str:
+    """flint's ``t1 + t2 - t3 ...`` (before the atoms go in: no term contains a sum)
+    as ``((t1 + ... ) + (...)) + ((...) + (...))``, the same value."""
+    import re
+    pieces = re.split(r" (?=[+-] )", text)
+    terms = [pieces[0]] + [("-" if q[0] == "-" else "") + q[2:] for q in pieces[1:]]
+    groups = []
+    for i in range(0, len(terms), SUM_CHUNK):
+        chunk = terms[i:i + SUM_CHUNK]
+        body = chunk[0] + "".join(f" - {t[1:]}" if t.startswith("-") else f" + {t}"
+                                  for t in chunk[1:])
+        groups.append(f"({body})")
+    while len(groups) > 1:
+        groups = [f"({groups[i]} + {groups[i + 1]})" if i + 1 < len(groups) else groups[i]
+                  for i in range(0, len(groups), 2)]
+    return groups[0]
 
 
 def _sorted_factors(form, factors):

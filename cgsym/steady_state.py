@@ -123,7 +123,16 @@ class SteadyState(Printable):
         return lambda values: f(values).astype(complex)
 
     def evaluate(self, **values):
-        """rho at a point given by plain names: a d x d complex NumPy array."""
+        """rho at a point given by plain names: a d x d complex NumPy array.  From the
+        exact form where there is one (no SymPy expression built), else through
+        :meth:`lambdify`."""
+        if self.form is not None and self.unique:
+            import numpy as np
+            from .numerics import _check_values, check_closed_form_domain
+            from .rational_form import evaluate_steady_state
+            check_closed_form_domain(self.master_equation.spectrum, values)
+            return np.array(evaluate_steady_state(self, _check_values(self.model, values)),
+                            dtype=complex)
         return self.lambdify()(values)
 
     def in_eigenbasis(self) -> ImmutableMatrix:

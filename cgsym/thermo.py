@@ -83,7 +83,14 @@ class HeatCurrents(Printable):
 
     def evaluate(self, **values) -> dict:
         """``{reservoir: J_p}`` as floats at a point given by plain names,
-        e.g. ``hc.evaluate(omega_S=1, Omega=0.05, ...)``."""
+        e.g. ``hc.evaluate(omega_S=1, Omega=0.05, ...)``.  From the exact forms where
+        there are (:meth:`RationalForm.evaluate`: no SymPy expression built, whatever
+        its size), else through :meth:`lambdify`."""
+        if self.forms:
+            from .numerics import _check_values, check_closed_form_domain
+            check_closed_form_domain(self.steady_state.master_equation.spectrum, values)
+            vals = _check_values(self.model, values)
+            return {p: f.evaluate(vals)[0] for p, f in self.forms}
         return {p: float(v) for p, v in self.lambdify()(values).items()}
 
     def entropy_production(self) -> sp.Expr:
