@@ -49,3 +49,45 @@ def tidy(expr, factor: bool = True):
     if factor:
         q = sp.factor(q)
     return q.xreplace(back)
+
+
+def real_part_of_real(v, what: str):
+    """The expanded ``v`` of a quantity known to be real (a Liouvillian entry on real
+    coordinates, Tr[A E] with A, E Hermitian).  With a complex coupling its text can
+    carry i-terms that cancel only through relations among radicals
+    (sqrt(R - w) sqrt(R + w) = sqrt(R^2 - w^2)), which the polynomial ring does not
+    know: they are dropped after checking at two odd points that they sum to zero (an
+    i-term that does not cancel is an internal error naming ``what``, never dropped)."""
+    if not v.has(sp.I):
+        return v
+    real, imag = [], []
+    for t in sp.Add.make_args(v):
+        if not t.has(sp.I):
+            real.append(t)
+            continue
+        num, den = t.as_numer_denom()
+        if den.has(sp.I):                 # (a + i b) in a denominator: times its conjugate
+            conj = den.xreplace({sp.I: -sp.I})
+            num, den = sp.expand(num * conj), sp.expand(den * conj)
+            if den.has(sp.I):
+                return v
+        for u in sp.Add.make_args(sp.expand(num)):
+            rest = sp.expand(u / sp.I)
+            if not u.has(sp.I):
+                real.append(u / den)
+            elif not rest.has(sp.I):
+                imag.append(rest / den)
+            else:
+                return v                  # i inside a function: keep (the caller refuses)
+    im = sp.Add(*imag)
+    re = sp.Add(*real)
+    from .errors import CgsymError
+    from .symbols import rewrite_occupations
+    for k, x in enumerate((sp.Rational(11341, 10000), sp.Rational(4321, 10000))):
+        pt = {s: x * (1 + sp.Rational(j, 7)) for j, s in
+              enumerate(sorted(v.free_symbols, key=lambda q: q.name))}
+        a = rewrite_occupations(im.xreplace(pt)).evalf(30)
+        b = rewrite_occupations(re.xreplace(pt)).evalf(30)
+        if not (a.is_number and abs(complex(a)) <= 1e-20 * (1 + abs(complex(b)))):
+            raise CgsymError(f"internal error: {what} is not real")
+    return re

@@ -216,6 +216,10 @@ def real_liouvillian(L, d: int):
                 if im != 0:
                     R[pos[("y", a, b)], j] = im
     if any(e.has(sp.I) for e in R):
+        from .algebra import real_part_of_real
+        R = R.applyfunc(lambda e: real_part_of_real(e, "a Liouvillian entry on the real "
+                                                       "coordinates of rho (Hermiticity)"))
+    if any(e.has(sp.I) for e in R):
         raise CgsymError("internal error: the Liouvillian does not preserve Hermiticity")
     return R, coords
 

@@ -15,7 +15,7 @@ from functools import cached_property
 import sympy as sp
 from sympy.printing.defaults import Printable
 
-from .algebra import tidy
+from .algebra import real_part_of_real, tidy
 from .errors import CgsymError
 from .steady_state import SteadyState
 
@@ -186,7 +186,7 @@ def _trace_with_basis_element(A, c):
         v = A[b, a] + A[a, b]
     else:
         v = sp.I * A[b, a] - sp.I * A[a, b]
-    return sp.expand(v)
+    return real_part_of_real(sp.expand(v), "a heat-current coefficient Tr[D^dagger[H] E]")
 
 
 def paper_current(hc: HeatCurrents, hot: str, cold: str) -> sp.Expr:

@@ -1,5 +1,6 @@
 """Adversarial tests (helper f): models that are not in the paper, run through the CLI
-as a user would. Each test that fails today is marked xfail(strict=True) with the defect."""
+as a user would. Each defect's test failed on the code it was found in; the fixes made them
+pass (the closed forms now also compared with the numeric pipeline)."""
 import os
 import shutil
 import subprocess
@@ -57,9 +58,6 @@ def _clean(r):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="complex coefficient (1+I) in a coupling of a model with a "
-                   "radical spectrum: heat_currents -> RationalForm.linear_combination -> "
-                   "flintalg.from_sympy raises CoercionFailed (traceback, exit 1)")
 def test_derive_complex_coupling_coefficient_no_traceback(tmp_path):
     m = _model(tmp_path, QUTRIT_COMPLEX_COUPLING)
     r = _cli("derive", m, "--regime", "secular", "--weak-internal", "--only", "heat-currents")
@@ -68,14 +66,14 @@ def test_derive_complex_coupling_coefficient_no_traceback(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="same CoercionFailed traceback from `evaluate` (closed forms) "
-                   "while `evaluate --numeric` gives J_hot = 0.005098 at the same point")
 def test_evaluate_complex_coupling_coefficient_no_traceback(tmp_path):
     m = _model(tmp_path, QUTRIT_COMPLEX_COUPLING)
-    r = _cli("evaluate", m, "--regime", "secular", "--weak-internal", "--at", "w=1.1341",
-             "s=0.04321", "r1=0.0123", "r2=0.0271", "Th=2.3", "Tc=0.7")
+    at = ["w=1.1341", "s=0.04321", "r1=0.0123", "r2=0.0271", "Th=2.3", "Tc=0.7"]
+    r = _cli("evaluate", m, "--regime", "secular", "--weak-internal", "--format", "json",
+             "--at", *at)
     _clean(r)
     assert r.returncode == 0
+    _same_currents_as_numeric(m, r, "secular", at, "--weak-internal")
 
 
 TILTED_QUBIT_SY = """\
@@ -115,14 +113,23 @@ def test_tilted_qubit_numeric_route_works(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="a valid model (Hermitian H_S, coupling sx - sy, i.e. "
-                   "(1+I)*sp + (1-I)*sm) is refused by the closed forms with 'internal error: the "
-                   "Liouvillian does not preserve Hermiticity' while --numeric gives J_hot = 0.005682")
 def test_tilted_qubit_sy_coupling_closed_forms(tmp_path):
     m = _model(tmp_path, TILTED_QUBIT_SY)
     r = _cli("evaluate", m, "--regime", "secular", "--format", "json", "--at", *TILTED_AT)
     _clean(r)
     assert r.returncode == 0 and "internal error" not in r.stderr
+    _same_currents_as_numeric(m, r, "secular", TILTED_AT)
+
+
+def _same_currents_as_numeric(m, r, regime, at, *extra):
+    """The closed forms' J_p against the independent numeric pipeline, and sum_p J_p = 0."""
+    import json
+    q = _cli("evaluate", m, "--regime", regime, *extra, "--numeric", "--format", "json",
+             "--at", *at)
+    J, Jn = json.loads(r.stdout)["heat_currents"], json.loads(q.stdout)["heat_currents"]
+    assert abs(sum(J.values())) <= 1e-14 * max(abs(x) for x in J.values())
+    for p in J:
+        assert abs(J[p] - Jn[p]) <= 1e-10 * abs(Jn[p]), (p, J[p], Jn[p])
 
 
 QUTRIT_COMPLEX_H = """\
