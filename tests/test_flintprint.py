@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 import cgsym
-from cgsym.flintalg import _fraction
+from cgsym.flintalg import fraction_tree
 from cgsym.flintprint import (SYMPY_TERMS, flint_text, heat_current_texts, is_large,
                               steady_state_texts, value_latex_fragments,
                               value_text)
@@ -84,7 +84,7 @@ def _reduced(poly, form):
                                   if x.is_Pow and x.exp == sp.S.Half))
     for g, atom in rads:
         i = index[g]
-        nb, db = _fraction(ring, index, _to_gens(atom.base, form))
+        nb, db = fraction_tree(ring, index, _to_gens(atom.base, form))
         top = max((m[i] for m in poly.monoms()), default=0) // 2
         acc = ring.ctx.from_dict({})
         for mon, c in zip(poly.monoms(), poly.coeffs()):
@@ -105,7 +105,7 @@ def _same_value(text_or_expr, form, k, names=None) -> bool:
         e = sp.sympify(e, locals=names)
     ring = form.ring
     index = {g: i for i, g in enumerate(ring.gens)}
-    num, den = _fraction(ring, index, _to_gens(e, form))
+    num, den = fraction_tree(ring, index, _to_gens(e, form))
     return _reduced(num * form.den - form.nums[k] * den, form).is_zero()
 
 

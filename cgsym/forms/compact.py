@@ -29,59 +29,10 @@ from sympy.printing.defaults import Printable
 from ..algebra import nonpolynomial_atoms
 from ..symbols import n
 from ..errors import CgsymError
-from ..flintalg import Ring, canonical_fraction
+from ..flintalg import Ring, fraction_tree, canonical_fraction
 from ..operators import ImmutableMatrix
 from .abbreviations import (Abbreviation, expand_abbreviations, occupation_abbreviations,
                             rate_abbreviations, _taken, _unique)
-
-
-def _fraction(ring: Ring, index: dict, e):
-    """(num, den) flint polynomials with e = num/den, built along the expression tree
-    (the reading of :func:`cgsym.flintalg._fraction`), with the terms of a sum combined
-    pairwise, as a balanced tree: adding 10^4 terms one by one to a growing sum copies
-    it each time (quadratic: 11 s for one 20k-term current), pairwise costs n log n."""
-    ctx = ring.ctx
-    nv = ctx.nvars()
-    if e.is_Rational:
-        return (ctx.from_dict({(0,) * nv: int(e.p)}) if e.p else ctx.from_dict({}),
-                ctx.from_dict({(0,) * nv: int(e.q)}))
-    if e in index:
-        mon = [0] * nv
-        mon[index[e]] = 1
-        return ctx.from_dict({tuple(mon): 1}), ring.one()
-    if e.is_Add:
-        parts = [_fraction(ring, index, a) for a in e.args]
-        while len(parts) > 1:
-            nxt = []
-            for k in range(0, len(parts) - 1, 2):
-                (n1, d1), (n2, d2) = parts[k], parts[k + 1]
-                if d1 == d2:
-                    nxt.append((n1 + n2, d1))
-                    continue
-                g = d1.gcd(d2)
-                nxt.append((n1 * (d2 // g) + n2 * (d1 // g), d1 * (d2 // g)))
-            if len(parts) % 2:
-                nxt.append(parts[-1])
-            parts = nxt
-        num, den = parts[0]
-        g = num.gcd(den)
-        return num // g, den // g
-    if e.is_Mul:
-        num, den = ring.one(), ring.one()
-        for a in e.args:
-            n2, d2 = _fraction(ring, index, a)
-            g1, g2 = num.gcd(d2), n2.gcd(den)
-            num, den = (num // g1) * (n2 // g2), (den // g2) * (d2 // g1)
-        return num, den
-    if e.is_Pow and e.exp.is_Integer:
-        num, den = _fraction(ring, index, e.base)
-        k = int(e.exp)
-        if k < 0:
-            if num.is_zero():
-                raise ZeroDivisionError("division by zero in a rational function")
-            num, den, k = den, num, -k
-        return num ** k, den ** k
-    raise ValueError(f"not a rational function of the generators: {e}")
 
 
 def ops(expr) -> int:
@@ -179,7 +130,7 @@ class _Space:
         for b, g in self.rad_gen.items():
             self.back[g] = self._unmap(b) ** sp.Rational(1, self.rad_Q[b])
             try:
-                bn, bd = _fraction(self.ring, self.atom_index, b)
+                bn, bd = fraction_tree(self.ring, self.atom_index, b)
             except ValueError:
                 continue
             if bd == self.ring.one():
@@ -192,7 +143,7 @@ class _Space:
             r = sp.cancel(gdef / (2 * occ_i.symbol + 1))
             if r.has(occ_i.symbol):
                 continue
-            rn, rd = _fraction(self.ring, self.index, r)
+            rn, rd = fraction_tree(self.ring, self.index, r)
             G, N = self._gen(g.symbol), self._gen(occ_i.symbol)
             self.subst[self.index[occ_i.symbol]] = (G * rd - rn, 2 * rn)
             self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
@@ -212,7 +163,7 @@ class _Space:
         generator, or for a radical b^(p/q) the power r_b^(p Q/q)."""
         if atom in self.atom_index:
             return self._gen_at(self.atom_index[atom])
-        num, den = _fraction(self.ring, self.atom_index, self._map_radicals(atom))
+        num, den = fraction_tree(self.ring, self.atom_index, self._map_radicals(atom))
         if den != self.ring.one():
             raise ValueError(f"the atom {atom} is not a monomial of the compact ring")
         return num
@@ -287,7 +238,7 @@ class _Space:
     def fraction(self, k):
         """(num, den) of the k-th canonical quantity (num reduced by iota^2 = -1)."""
         if k not in self._frac:
-            num, den = _fraction(self.ring, self.atom_index, self.exprs[k])
+            num, den = fraction_tree(self.ring, self.atom_index, self.exprs[k])
             self._frac[k] = (self.reduce_iota(num), den)
         return self._frac[k]
 
@@ -326,7 +277,7 @@ class _Space:
         if self.rad_Q:
             e = self._map_radicals(e)
         e = self._map_exp_powers(e)
-        num, den = _fraction(self.ring, self.atom_index, e)
+        num, den = fraction_tree(self.ring, self.atom_index, e)
         if self.unsubst:
             degs = {i: max(int(num.degrees()[i]), int(den.degrees()[i])) for i in self.unsubst}
             num = self._homogeneous(num, self.unsubst, degs)

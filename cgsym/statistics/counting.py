@@ -310,11 +310,11 @@ class _Field:
         self.zero = (self.ring.ctx.from_dict({}), self.ring.one())
 
     def of(self, expr):
-        from ..flintalg import _fraction
+        from ..flintalg import fraction_tree
         expr = sp.sympify(expr)
         if expr == 0:
             return self.zero
-        return _fraction(self.ring, self.index, expr.xreplace(self.fwd))
+        return fraction_tree(self.ring, self.index, expr.xreplace(self.fwd))
 
     def transfer(self, form, num, den):
         """num/den of a :class:`RationalForm` (its own ring) as a fraction of this field,
