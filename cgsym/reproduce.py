@@ -1285,7 +1285,10 @@ _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa",
           "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega",
           "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
 _ASSIGN = re.compile(r"^([A-Za-z][A-Za-z0-9]*(?:_\{?[A-Za-z0-9+\-,]+\}?)?)=([-+]?[0-9.]+(?:e[-+]?[0-9]+)?)$")
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9+\-,]+\}|[A-Za-z0-9+\-]+))$|^("
+#: a symbol with a subscript: a one-letter or Greek base (w_m, T_l, sigma_{1+}, omega_S);
+#: a word with an underscore (correlation_function, a Python name) stays text
+_NAME = re.compile(r"^(?:[A-Za-z][0-9]*|" + "|".join(sorted(_GREEK)) + r")"
+                   r"(?:_(?:\{[A-Za-z0-9+\-,]+\}|[A-Za-z0-9+\-]{1,4}))$|^("
                    + "|".join(sorted(_GREEK)) + ")$")
 _SCI = re.compile(r"^([-+]?[0-9.]+)e([-+]?)0*([0-9]+)$")
 

@@ -195,3 +195,15 @@ def test_main_exits_1_when_a_verdict_changes(monkeypatch, tmp_path, capsys):
 def test_an_erratum_without_evidence_is_refused():
     with pytest.raises(cgsym.CgsymError, match="needs evidence"):
         reproduce.Record("9", "X", "erratum", "a", "b")
+
+
+def test_evidence_typesets_symbols_but_not_python_names():
+    """Symbols with subscripts become mathematics; a word with an underscore (a Python
+    name such as correlation_function) stays text, escaped, never a subscript."""
+    from cgsym.reproduce import evidence_latex
+    assert evidence_latex("omega_S=1.1341") == r"$\omega_{S} = 1.1341$"
+    assert evidence_latex("sigma_{1+} T_l") == r"$\sigma_{1+}$ $T_{l}$"
+    assert evidence_latex("G from correlation_function (4.6e-05") == \
+        r"G from correlation\_function ($4.6\times 10^{-5}$"
+    assert evidence_latex("cgsym.coarse_graining.gamma_element_dt") == \
+        r"cgsym.coarse\_graining.gamma\_element\_dt"
