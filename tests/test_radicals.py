@@ -199,3 +199,19 @@ def test_rank_modulo_a_prime_only_proves_full_rank():
     B = sp.Matrix([[_PRIME, 0], [0, 1]])
     assert _rank_mod_prime(B) == 1
     assert _rank_at_point(B, 1) == 2
+
+
+def test_real_part_of_real_drops_only_cancelling_imaginary_terms():
+    """i-terms that cancel through a radical relation (sqrt(R - w) sqrt(R + w) = 2 s with
+    R = sqrt(4 s^2 + w^2)) are dropped; a denominator 1 +- i is rationalised; an i-term
+    that does not cancel is an internal error, never dropped."""
+    from cgsym.algebra import real_part_of_real
+    from cgsym.errors import CgsymError
+    w, s = sp.symbols("w s", positive=True)
+    R = sp.sqrt(4 * s**2 + w**2)
+    v = sp.expand(3 * w + sp.I * sp.sqrt(R - w) * sp.sqrt(R + w) - 2 * sp.I * s)
+    assert real_part_of_real(v, "x") == 3 * w
+    assert sp.simplify(real_part_of_real(sp.expand(w / (1 + sp.I) + w / (1 - sp.I)), "z")
+                       - w) == 0
+    with pytest.raises(CgsymError, match="internal error: y is not real"):
+        real_part_of_real(sp.expand(w + sp.I * s), "y")
