@@ -66,7 +66,7 @@ NUMERIC_RTOL = 1e-9
 __all__ = [
     "Comparison", "EquationSet", "Record", "VERDICTS", "compare_matrix", "compare_scalar",
     "exact_zero", "exponential_form", "fit_terms", "ketbra_form", "load_derivations",
-    "main", "numeric_value", "odd_points", "pmatrix", "read_operator", "read_scalar",
+    "main", "numeric_route", "numeric_value", "odd_points", "pmatrix", "read_operator", "read_scalar",
     "read_superoperator", "recorded_verdicts", "run", "split_lines", "superoperator_latex", "tidy",
 ]
 
@@ -215,6 +215,21 @@ def numeric_value(expr, model, values):
         M = sp.Matrix(expr)
         return np.array([[one(M[i, j]) for j in range(M.cols)] for i in range(M.rows)])
     return np.asarray(one(expr), dtype=complex)
+
+
+_ROUTES: dict = {}
+
+
+def numeric_route(model, values: Mapping, regime: str = "secular", weak_internal: bool = False):
+    """:func:`cgsym.numerics.numeric_pipeline` at a point, computed once per model object,
+    point, regime and weak-internal flag in a run (several equations use the same one;
+    the result's arrays are read-only)."""
+    key = (id(model), tuple(sorted(values.items())), regime, weak_internal)
+    got = _ROUTES.get(key)
+    if got is None or got[0] is not model:
+        from .numerics import numeric_pipeline
+        got = _ROUTES[key] = (model, numeric_pipeline(model, values, regime, weak_internal))
+    return got[1]
 
 
 def point_text(values: Mapping) -> str:

@@ -27,7 +27,7 @@ import cgsym
 from cgsym.latex import paper_latex
 from cgsym.latex_reader import SymbolTable
 from cgsym.reproduce import (EquationSet, compare_matrix, compare_scalar, exact_zero,
-                             hamiltonian_superoperator, numeric_value, odd_points,
+                             hamiltonian_superoperator, numeric_route, numeric_value, odd_points,
                              point_text, read_scalar, record, resolve_signs, split_lines)
 from cgsym.symbols import OMEGA, n
 
@@ -607,7 +607,6 @@ def eq61(d):
 
 @EQUATIONS.equation("61-PSD", "III.C.1")
 def eq61_psd(d):
-    from cgsym.numerics import numeric_pipeline
     import numpy as np
     rows, ok = [], True
     for name in (TWO_QUBITS, "tunnelling-qubit"):
@@ -618,7 +617,7 @@ def eq61_psd(d):
             rows.append(f"{name}/{g.reservoir}: cgsym '{g.positivity.status}' "
                         f"({g.positivity.reason})")
         for pt in odd_points(model, 2):
-            res = numeric_pipeline(model, pt, "partial-secular", False)
+            res = numeric_route(model, pt, "partial-secular", False)
             for r, (_, G) in res.gamma.items():
                 lo = float(np.min(np.linalg.eigvalsh(np.asarray(G))))
                 ok &= lo > -1e-14 * float(np.max(np.abs(G)))

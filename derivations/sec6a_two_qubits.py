@@ -23,10 +23,9 @@ import sympy as sp
 import cgsym
 from cgsym.latex import paper_latex
 from cgsym.latex_reader import SymbolTable
-from cgsym.numerics import numeric_pipeline
 from cgsym.reproduce import (EquationSet, compare_matrix, compare_scalar, differing_entries,
                              exact_zero, exponential_form, fit_terms, hamiltonian_superoperator,
-                             independent_evidence, ketbra_form, notation, odd_points,
+                             independent_evidence, ketbra_form, notation, numeric_route, odd_points,
                              pmatrix, point_text, qutip_oracle, read_operator, read_scalar,
                              read_superoperator, record, split_lines, superoperator_latex,
                              tidy)
@@ -111,8 +110,18 @@ def derive():
     for key in ((ONE, "secular", False), (ONE, "partial-secular", False),
                 (TWO, "secular", True), (TWO, "partial-secular", True),
                 (TWO, "secular", False), (TWO, "partial-secular", False)):
-        out[key] = cgsym.derive(*key)
+        # = cgsym.derive(*key), on the spectrum and master equation derived above
+        out[key] = _derivation(out[key[0], "model"], out[key[0], "spectrum"], key[1], key[2],
+                               out[key + ("me",)])
     return out
+
+
+def _derivation(model, spec, regime, weak, me):
+    """What ``cgsym.derive(model, regime, weak)`` returns, from a spectrum and master
+    equation already derived (the same pipeline stages, each run once)."""
+    ss = cgsym.steady_state(me)
+    return cgsym.Derivation(model, regime, weak, spec, me.rates, me, ss,
+                            cgsym.heat_currents(ss) if ss.unique else None)
 
 
 # ---------------------------------------------------------------------------
@@ -194,6 +203,11 @@ def printed_operators():
 
 def _elements(rho, names=None):
     """rho_ab in the printed eigenbasis, keyed by the paper's names rho_{ab}."""
+    return dict(_elements_of(sp.ImmutableMatrix(rho)))
+
+
+@cache
+def _elements_of(rho):
     kets, _, _ = printed_basis()
     rho = sp.Matrix(rho)
     out = {}
@@ -241,7 +255,7 @@ def _gibbs(model, energies, kets):
 def _me_evidence(model, printed, derived, regime, weak, what="liouvillian"):
     """Printed and derived superoperators vs the numeric pipeline (and QuTiP if present)."""
     def route(pt):
-        res = numeric_pipeline(model, pt, regime, weak)
+        res = numeric_route(model, pt, regime, weak)
         if what == "liouvillian":
             return res.liouvillian
         return sum(res.dissipators.values())
@@ -474,7 +488,7 @@ def eq103(d):
         def route(pt):
             import numpy as np
             pt = dict(pt, Omega=1e-7)
-            rho = np.asarray(numeric_pipeline(model, pt, "secular", False).steady_state)
+            rho = np.asarray(numeric_route(model, pt, "secular", False).steady_state)
             return np.array([[rho[0, 0] + rho[1, 1]], [rho[2, 2] + rho[3, 3]]])
         Pm, Dm = sp.Matrix([[P[0][0, 0]], [P[0][1, 1]]]), sp.Matrix([[D[0][0, 0]], [D[0][1, 1]]])
         ev += ("; numeric pipeline at Omega = 1e-7, qubit-1 populations: "
@@ -578,7 +592,7 @@ def eq109(d):
                                                  ["q1 e", "q1 g", "q2 e", "q2 g"])[:2])
 
         def route(pt):
-            rho = np.asarray(numeric_pipeline(model, pt, "partial-secular", False).steady_state)
+            rho = np.asarray(numeric_route(model, pt, "partial-secular", False).steady_state)
             return np.array([[rho[0, 0] + rho[1, 1]], [rho[0, 0] + rho[2, 2]]])
         Pm = sp.Matrix([[P[0][0, 0]], [P[1][0, 0]]])
         Dm = sp.Matrix([[D[0][0, 0]], [D[1][0, 0]]])
@@ -645,12 +659,15 @@ def _two_elements(d, regime):
 
 
 def _current(d, regime, weak):
-    return paper_current(d[TWO, regime, weak].heat_currents, "h", "c")
+    key = (TWO, regime, weak, "paper current")
+    if key not in d:                     # derived once, used by several equations
+        d[key] = paper_current(d[TWO, regime, weak].heat_currents, "h", "c")
+    return d[key]
 
 
 def _current_evidence(model, printed, derived, regime, weak):
     def route(pt):
-        J = numeric_pipeline(model, pt, regime, weak).heat_currents
+        J = numeric_route(model, pt, regime, weak).heat_currents
         return J["h"] - J["c"]
     text = independent_evidence(printed, derived, model, route)
     orc = qutip_oracle()
@@ -718,7 +735,7 @@ def eq116(d):
           "printed terms with cgsym's coefficients reproduce the derived Liouvillian exactly; "
           "coefficients that differ: " + "; ".join(changed) + "; independent route (at "
           "gamma_c = gamma_h, where the printed form can be read): "
-          + independent_evidence(S, L, model, lambda pt: numeric_pipeline(
+          + independent_evidence(S, L, model, lambda pt: numeric_route(
               model, pt, "partial-secular", True).liouvillian,
               [dict(pt, gamma_c=pt["gamma_h"]) for pt in odd_points(model, 3)]))
     return record("116", "VI.A.3", cmp.agrees, PRINTED["116"],
@@ -886,7 +903,7 @@ def _b_record(number, d, latex_text, derived, jumps, regime_pairs):
         def route(pt):
             out = 0
             for regime, sign in regime_pairs:
-                res = numeric_pipeline(model, pt, regime, False)
+                res = numeric_route(model, pt, regime, False)
                 out = out + sign * (res.liouvillian if number == "B1"
                                     else sum(res.dissipators.values()))
             return out
@@ -914,7 +931,7 @@ def eqB1(d):
         okH = compare_matrix(H, Hd, model, odd_points(model, 1), "H part").agrees
         ev += (f"; the Hamiltonian part alone agrees: {okH}, so the difference is that of "
                "(B3) + (B4); independent route: "
-               + independent_evidence(P, L, model, lambda pt: numeric_pipeline(
+               + independent_evidence(P, L, model, lambda pt: numeric_route(
                    model, pt, "partial-secular", False).liouvillian))
     return record("B1", "App. B", cmp.agrees, PRINTED["B1"],
                   r"\frac{d\rho}{dt} = -i[H_S, \rho] + \mathcal{D}_{\mathrm{sec}}[\rho] + "

@@ -24,10 +24,9 @@ import sympy as sp
 import cgsym
 from cgsym.latex import paper_latex
 from cgsym.latex_reader import SymbolTable
-from cgsym.numerics import numeric_pipeline
 from cgsym.reproduce import (EquationSet, compare_matrix, compare_scalar, differing_entries,
                              exact_zero, fit_terms, independent_evidence, ketbra_form, notation,
-                             numeric_value, odd_points, pmatrix, point_text, qutip_oracle,
+                             numeric_route, numeric_value, odd_points, pmatrix, point_text, qutip_oracle,
                              read_operator, read_scalar, read_superoperator, record,
                              split_lines, superoperator_latex, tidy)
 from cgsym.symbols import n
@@ -77,8 +76,12 @@ def derive():
     for regime in ("secular", "partial-secular"):
         for weak in (False, True):
             out[regime, weak, "me"] = cgsym.master_equation(cgsym.rates(spec, regime, weak))
-    for key in (("secular", False), ("secular", True), ("partial-secular", True)):
-        out[key] = cgsym.derive(model, *key)
+    for regime, weak in (("secular", False), ("secular", True), ("partial-secular", True)):
+        # = cgsym.derive(model, regime, weak), on the spectrum and master equation above
+        me = out[regime, weak, "me"]
+        ss = cgsym.steady_state(me)
+        out[regime, weak] = cgsym.Derivation(model, regime, weak, spec, me.rates, me, ss,
+                                             cgsym.heat_currents(ss) if ss.unique else None)
     return out
 
 
@@ -180,7 +183,7 @@ def _dissipators(me):
 
 
 def _pipeline_dissipators(model, pt, regime, weak):
-    return sum(numeric_pipeline(model, pt, regime, weak).dissipators.values())
+    return sum(numeric_route(model, pt, regime, weak).dissipators.values())
 
 
 def _superop_record(number, model, S, terms, derived, route, note="", jumps=None):
@@ -298,7 +301,7 @@ def eq129(d):
 
         def route(pt):
             import numpy as np
-            w = np.asarray(numeric_pipeline(model, pt, "secular", False).frequencies["l"])
+            w = np.asarray(numeric_route(model, pt, "secular", False).frequencies["l"])
             return w[:, None] - w[None, :]
         ev += "; independent route: " + independent_evidence(P, M, model, route)
     slow = sum(k == "slow" for row in kinds for k in row)
@@ -405,7 +408,10 @@ def _current_functional(me, rho):
 
 
 def _current(d, regime, weak):
-    return paper_current(d[regime, weak].heat_currents, "l", "r")
+    key = (regime, weak, "paper current")
+    if key not in d:                     # derived once, used by several equations
+        d[key] = paper_current(d[regime, weak].heat_currents, "l", "r")
+    return d[key]
 
 
 @EQUATIONS.equation("139", "VI.B.1")
@@ -456,7 +462,7 @@ def eq142(d):
     me = d["partial-secular", True, "me"]
     return _superop_record("142", model, Sl + Sr, tl + tuple(t for t in tr if t.superoperator != sp.zeros(16, 16)),
                            me.liouvillian(),
-                           lambda pt: numeric_pipeline(model, pt, "partial-secular", True).liouvillian,
+                           lambda pt: numeric_route(model, pt, "partial-secular", True).liouvillian,
                            note="partial-secular, n_p(omega_S pm Omega) -> n_p(omega_S) "
                                 "(weak_internal); ",
                            jumps=[(t.rate, t.X_m, t.X_n) for t in me.terms])
@@ -510,7 +516,7 @@ def eq144(d):
     maxdev = 0.0
     Pn = P.xreplace(sol[0]) if ok else P
     for pt in odd_points(model, 3):
-        res = numeric_pipeline(model, pt, "partial-secular", False)
+        res = numeric_route(model, pt, "partial-secular", False)
         r = U.T @ np.asarray(res.steady_state) @ U
         sub = {}
         for i, a in enumerate(LABELS):
@@ -673,7 +679,7 @@ def eqC1(d):
     terms = tuple(th) + sum((tuple(p[1]) for p in parts), ())
     me = d["partial-secular", False, "me"]
     return _superop_record("C1", model, S, terms, me.liouvillian(),
-                           lambda pt: numeric_pipeline(model, pt, "partial-secular", False).liouvillian,
+                           lambda pt: numeric_route(model, pt, "partial-secular", False).liouvillian,
                            note="the printed commutator plus the printed (C2), (C3), (C4); ",
                            jumps=_c_jumps(d, lambda t: True))
 
@@ -692,8 +698,8 @@ def _coh_route(model, part):
     import numpy as np
 
     def route(pt):
-        res = numeric_pipeline(model, pt, "partial-secular", False)
-        sec = numeric_pipeline(model, pt, "secular", False)
+        res = numeric_route(model, pt, "partial-secular", False)
+        sec = numeric_route(model, pt, "secular", False)
         tot = sum(res.dissipators.values()) - sum(sec.dissipators.values())
         if part == "all":
             return tot
@@ -701,11 +707,11 @@ def _coh_route(model, part):
         # evaluated with n -> nbar; computed from the two one-reservoir pieces instead
         pl = {k: v for k, v in pt.items()}
         Tl, Tr = pt["T_l"], pt["T_r"]
-        tot_l = sum(numeric_pipeline(model, dict(pt, T_r=Tl), "partial-secular", False)
-                    .dissipators.values()) - sum(numeric_pipeline(model, dict(pt, T_r=Tl),
+        tot_l = sum(numeric_route(model, dict(pt, T_r=Tl), "partial-secular", False)
+                    .dissipators.values()) - sum(numeric_route(model, dict(pt, T_r=Tl),
                                                                   "secular", False).dissipators.values())
-        tot_r = sum(numeric_pipeline(model, dict(pt, T_l=Tr), "partial-secular", False)
-                    .dissipators.values()) - sum(numeric_pipeline(model, dict(pt, T_l=Tr),
+        tot_r = sum(numeric_route(model, dict(pt, T_l=Tr), "partial-secular", False)
+                    .dissipators.values()) - sum(numeric_route(model, dict(pt, T_l=Tr),
                                                                   "secular", False).dissipators.values())
         # linear in (n_l, n_r) per frequency with nbar = (n_l + n_r)/2: the nbar part is
         # the mean of the two equal-temperature results
