@@ -422,10 +422,24 @@ class _FlintField:
         return p
 
 
-def _exponential_monomials(e) -> dict:
+def _nodes(e) -> list:
+    """Every distinct subexpression of e, once (a closed form is a DAG: the tree that
+    ``preorder_traversal`` walks can be many times larger)."""
+    seen, out, stack = set(), [], [e]
+    while stack:
+        a = stack.pop()
+        if a in seen:
+            continue
+        seen.add(a)
+        out.append(a)
+        stack.extend(a.args)
+    return out
+
+
+def _exponential_monomials(e, nodes=None) -> dict:
     """monomial m -> (E_m, L_m) for every exp(c m) hidden in n(w, T), exp, cosh, ..."""
     coeffs: dict = {}
-    for a in sp.preorder_traversal(e):
+    for a in _nodes(e) if nodes is None else nodes:
         if isinstance(a, n):
             arg = a.args[0] / a.args[1]
         elif isinstance(a, (sp.exp,) + _FlintField._HYPER):
@@ -442,16 +456,20 @@ def _exponential_monomials(e) -> dict:
                                                 key=lambda kv: sp.default_sort_key(kv[0])))}
 
 
-def _flint_zero(e, exponential: bool = False) -> bool:
+def _flint_zero(e, exponential: bool = False, nodes=None) -> bool:
     """True iff e is zero as a rational function of its atoms (with i^2 = -1, sqrt
-    relations); with ``exponential``, n(w, T), exp and cosh.. in terms of E_m symbols."""
-    if e.has(sp.Float):
+    relations); with ``exponential``, n(w, T), exp and cosh.. in terms of E_m symbols.
+    ``nodes``: :func:`_nodes` of e, if known."""
+    if nodes is None:
+        nodes = _nodes(e)
+    if any(isinstance(a, sp.Float) for a in nodes):
         e = sp.nsimplify(e, rational=True)
-    exps = _exponential_monomials(e) if exponential else None
+        nodes = _nodes(e)
+    exps = _exponential_monomials(e, nodes) if exponential else None
     if exponential and not exps:
         return False
     top = set()
-    for a in sp.preorder_traversal(e):
+    for a in nodes:
         if a.is_Symbol or a == sp.I or isinstance(a, sp.Function) or \
                 (isinstance(a, sp.Pow) and not a.exp.is_Integer):
             top.add(a)
@@ -476,11 +494,12 @@ def exact_zero(expr) -> bool:
     e = sp.sympify(expr)
     if e == 0:
         return True
-    if _numerically_nonzero(e):
+    nodes = _nodes(e)
+    if _numerically_nonzero(e, nodes):
         return False
-    if _flint_zero(e):
+    if _flint_zero(e, nodes=nodes):
         return True
-    return _flint_zero(e, exponential=True)
+    return _flint_zero(e, exponential=True, nodes=nodes)
 
 
 _SCREEN_VALUES = (sp.Rational(11341, 10000), sp.Rational(4321, 10000), sp.Rational(9876, 10000),
@@ -497,11 +516,19 @@ def _screen_point(syms) -> dict:
     return out
 
 
-def _numerically_nonzero(e) -> bool:
+_BINDING = (sp.Integral, sp.Sum, sp.Product, sp.Lambda, sp.Derivative, sp.Subs)
+
+
+def _numerically_nonzero(e, nodes=None) -> bool:
     """A cheap proof of non-zeroness: the value at one generic point (symbols by name
-    order, 30 digits) is clearly not zero.  Inconclusive (False) otherwise."""
+    order) in ball arithmetic excludes zero (or, for what balls cannot evaluate, the
+    30-digit value is clearly not zero).  Inconclusive (False) otherwise."""
     from .balls import Unsupported, ball_value
-    syms = sorted(e.free_symbols, key=lambda x: x.name)
+    if nodes is None or any(isinstance(a, _BINDING) for a in nodes):
+        free = e.free_symbols
+    else:
+        free = {a for a in nodes if a.is_Symbol}
+    syms = sorted(free, key=lambda x: x.name)
     if any(not s.is_commutative for s in syms):
         return False
     pt = _screen_point(syms)

@@ -213,7 +213,11 @@ def _elements_of(rho):
     out = {}
     for a in LABELS:
         for b in LABELS:
-            out[rf"\rho_{{{a}{b}}}"] = sp.expand((kets[a].T * rho * kets[b])[0, 0])
+            # <a|rho|b> over the non-zero components only; left unexpanded (every use
+            # is an exact comparison, a canonical tidy or a numeric value)
+            out[rf"\rho_{{{a}{b}}}"] = sp.Add(*[
+                kets[a][i] * kets[b][j] * rho[i, j] for i in range(4) for j in range(4)
+                if kets[a][i] != 0 and kets[b][j] != 0 and rho[i, j] != 0])
     return out
 
 
