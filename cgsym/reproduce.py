@@ -1068,16 +1068,49 @@ def fit_terms(terms: Sequence[PrintedTerm], target) -> list[tuple[PrintedTerm, s
             merged.append(t)
     cols = [sp.Matrix(t.superoperator).reshape(len(t.superoperator), 1) for t in merged]
     A = sp.Matrix.hstack(*cols)
-    _, piv = A.rref(simplify=True)
-    keep = list(piv)
-    Ak = A.extract(list(range(A.rows)), keep)
     b = sp.Matrix(sp.Matrix(target).reshape(len(target), 1))
-    G = Ak.T * Ak
-    x = G.LUsolve(Ak.T * b).applyfunc(sp.expand)
-    resid = (Ak * x - b).applyfunc(sp.expand)
-    if any(r != 0 and not exact_zero(r) for r in resid):
+    fitted = _fit_exact_domain(A, b)
+    if fitted is None:        # structures outside QQ, QQ(i), QQ(sqrt..): SymPy's route
+        _, piv = A.rref(simplify=True)
+        keep = list(piv)
+        Ak = A.extract(list(range(A.rows)), keep)
+        G = Ak.T * Ak
+        x = G.LUsolve(Ak.T * b).applyfunc(sp.expand)
+        resid = (Ak * x - b).applyfunc(sp.expand)
+        if any(r != 0 and not exact_zero(r) for r in resid):
+            return None
+    elif fitted is False:
         return None
+    else:
+        keep, x = fitted
     return [(merged[k], tidy(x[i])) for i, k in enumerate(keep)]
+
+
+def _fit_exact_domain(A, b):
+    """(pivot columns, expanded x) with A[:, pivots] x = b exactly, False when no x
+    solves it, None when A's entries are not in an exact number field (the caller then
+    uses SymPy's matrices).  The columns are independent and the solution unique, so
+    solving on independent rows and checking every row gives the same x as the least
+    squares of the pivot columns."""
+    from sympy.polys.matrices import DomainMatrix
+    dA = DomainMatrix.from_Matrix(A)
+    if dA.domain.is_EX or dA.domain.is_EXRAW:
+        return None
+    dA = dA.to_field()
+    _, piv = dA.rref()
+    keep = list(piv)
+    Ak = dA.extract(list(range(A.rows)), keep)
+    _, rows = Ak.transpose().rref()              # independent rows of Ak
+    rows = list(rows)
+    inv = Ak.extract(rows, list(range(len(keep)))).inv().to_Matrix()
+    x = (inv * sp.Matrix([b[r] for r in rows])).applyfunc(sp.expand)
+    AkM = Ak.to_Matrix()
+    for r in range(AkM.rows):                   # every row, exactly
+        res = sp.expand(sp.Add(*[AkM[r, i] * x[i] for i in range(len(keep)) if AkM[r, i] != 0])
+                        - b[r])
+        if res != 0 and not exact_zero(res):
+            return False
+    return keep, x
 
 
 def _signed_term(coef: str, body: str, first: bool) -> str:
