@@ -20,29 +20,33 @@ ImmutableMatrix = sp.ImmutableDenseMatrix
 
 def kron(*mats):
     """Kronecker product of SymPy matrices (first argument most significant)."""
-    return ImmutableMatrix(reduce(_kron2, [sp.Matrix(m) for m in mats]))
+    mats = [m if isinstance(m, sp.MatrixBase) else sp.Matrix(m) for m in mats]
+    if not all(e.is_commutative for m in mats for e in m):
+        return ImmutableMatrix(reduce(sp.kronecker_product, [sp.Matrix(m) for m in mats]))
+    return ImmutableMatrix(*reduce(_kron2, [(m.rows, m.cols, list(m)) for m in mats]))
 
 
 def _kron2(a, b):
-    """a kron b, entry by entry (the entries ``sp.kronecker_product`` gives, without its
-    block-matrix machinery, which dominated the cost of building superoperators)."""
-    if not all(e.is_commutative for m in (a, b) for e in m):
-        return sp.kronecker_product(a, b)
-    ra, ca, rb, cb = a.rows, a.cols, b.rows, b.cols
+    """a kron b on (rows, cols, row-major entries): the entries ``sp.kronecker_product``
+    gives, without its block-matrix machinery and intermediate matrices (which
+    dominated the cost of building superoperators)."""
+    ra, ca, fa = a
+    rb, cb, fb = b
     zero = sp.S.Zero
-    out = [[zero] * (ca * cb) for _ in range(ra * rb)]
+    out = [zero] * (ra * rb * ca * cb)
+    width = ca * cb
     for i in range(ra):
         for j in range(ca):
-            x = a[i, j]
+            x = fa[i * ca + j]
             if x == 0:
                 continue
             for k in range(rb):
-                row = out[i * rb + k]
+                base = (i * rb + k) * width + j * cb
                 for m in range(cb):
-                    y = b[k, m]
+                    y = fb[k * cb + m]
                     if y != 0:
-                        row[j * cb + m] = y * x
-    return sp.Matrix(out)
+                        out[base + m] = y * x
+    return ra * rb, width, out
 
 
 def ketbra_matrix(dim: int, i: int, j: int):
