@@ -426,6 +426,9 @@ def cmd_statistics(args):
     from .model import load_model
     from .rates import check_regime
     from .statistics.counting import check_count, counting_statistics
+    if (args.diagnostics or args.strict) and not args.at:
+        raise CgsymError("--diagnostics and --strict check the regime at a point: give "
+                         "--at NAME=VALUE ...")
     if args.numeric or args.dt is not None or args.regime == "coarse-grained":
         from .statistics.commands import statistics_numeric   # numbers, no closed form
         return statistics_numeric(args)
@@ -457,9 +460,11 @@ def cmd_statistics(args):
     out["third_cumulant"] = {p: cumulants(nj, p, args.count, 3)[2] for p in st.reservoirs}
     out["third_cumulant_note"] = "numeric (recursive scheme on the numeric tilted Liouvillian)"
     from .statistics.commands import print_point
+    diag = _diagnostics(args, model, vals, args.regime, spectrum=d.spectrum)  # as evaluate
     unit = "quanta" if args.count == "quanta" else "energy"
     print_point(out, args.format, f"Counting statistics ({unit}; from each reservoir into the "
-                f"system), {args.regime}{', weak internal' if args.weak_internal else ''}:")
+                f"system), {args.regime}{', weak internal' if args.weak_internal else ''}:",
+                diag)
     return 0
 
 
@@ -617,6 +622,11 @@ def build_parser():
     st.add_argument("--dt", type=float, default=None,
                     help="with --regime coarse-grained and --at: finite-dt jumps and statistics "
                          "(numeric, quanta)")
+    st.add_argument("--diagnostics", action="store_true",
+                    help="with --at: the time-scale ladder and the validity of the regime at "
+                         "the point, as in evaluate (JSON key 'timescales')")
+    st.add_argument("--strict", action="store_true",
+                    help="with --at: a regime outside its window at the point is an error")
     _add_cache_arg(st)
     st.set_defaults(func=cmd_statistics)
     r = sub.add_parser("reproduce", help="reproduce the paper equation by equation")

@@ -149,6 +149,49 @@ def test_coarse_grained_inside_its_window_is_quiet(capsys):
     assert doc["heat_currents"]["l"] > 0 > doc["heat_currents"]["r"]  # T_l > T_r
 
 
+V_AT = ["omega_S=1.1341", "Delta=0.04321", "gamma=0.0123", "omega_c=3.217", "T=0.8123"]
+
+
+def test_statistics_warns_where_evaluate_does(capsys):
+    """statistics at a point checks the regime's window as evaluate does: the same
+    warnings (coarse-grained dt below tau_c on a model not in the paper; numeric secular
+    with a small splitting), the same ladder with --diagnostics,
+    quiet inside the window, --strict an error, --diagnostics without a point an error."""
+    def both(*argv):
+        r_ev, r_st = run(capsys, "evaluate", *argv), run(capsys, "statistics", *argv)
+        assert r_ev[0] == 0 and r_st[0] == 0, (r_ev, r_st)
+        return r_ev, r_st
+
+    cg = ["v-type-three-level", "--regime", "coarse-grained", "--at", *V_AT, "--format", "json"]
+    (_, o_ev, e_ev), (_, o_st, e_st) = both(*cg, "--dt", "0.1", "--diagnostics")
+    assert warnings_of(e_st) == warnings_of(e_ev) and "tau_c << dt fails" in e_st
+    assert json.loads(o_st)["timescales"] == json.loads(o_ev)["timescales"]
+    rc, out, err = run(capsys, "statistics", *cg, "--dt", "0.1")
+    assert rc == 0 and warnings_of(err) == [w for w in warnings_of(e_ev) if "fails" in w]
+    assert "timescales" not in json.loads(out)
+    rc, out, err = run(capsys, "statistics", *cg, "--dt", "7.31")
+    assert rc == 0 and err == ""
+    rc, out, err = run(capsys, "statistics", *cg, "--dt", "0.1", "--strict")
+    assert_clean_error(rc, out, err, "tau_c << dt fails")
+    (_, _, e_ev), (_, _, e_st) = both("tunnelling-qubit", "--regime", "secular", "--numeric",
+                                      "--at", *TQ_SMALL_OMEGA, "--format", "json")
+    assert warnings_of(e_st) == warnings_of(e_ev) and "Omega^-1 << tau_S fails" in e_st
+    rc, out, err = run(capsys, "statistics", "tunnelling-qubit", "--regime", "secular",
+                       "--diagnostics")
+    assert_clean_error(rc, out, err, "--diagnostics and --strict check the regime at a point")
+
+
+@pytest.mark.slow
+def test_statistics_closed_forms_warn_where_evaluate_does(capsys):
+    argv = ["tunnelling-qubit", "--regime", "secular", "--at", *TQ_SMALL_OMEGA, "--format",
+            "json", "--diagnostics"]
+    (rc1, o_ev, e_ev), (rc2, o_st, e_st) = run(capsys, "evaluate", *argv), \
+        run(capsys, "statistics", *argv)
+    assert rc1 == rc2 == 0
+    assert warnings_of(e_st) == warnings_of(e_ev) and "Omega^-1 << tau_S fails" in e_st
+    assert json.loads(o_st)["timescales"] == json.loads(o_ev)["timescales"]
+
+
 # ---------------------------------------------------------------------------
 # plot
 # ---------------------------------------------------------------------------

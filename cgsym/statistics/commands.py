@@ -30,8 +30,12 @@ CONVENTIONS = {
 from .numeric import _clean, point_statistics
 
 
-def print_point(out: dict, fmt: str, title: str) -> None:
-    """Print the numbers of one point as text, LaTeX or JSON (the ``--at`` output)."""
+def print_point(out: dict, fmt: str, title: str, diag=None) -> None:
+    """Print the numbers of one point as text, LaTeX or JSON (the ``--at`` output);
+    ``diag``: the time-scale ladder of ``--diagnostics`` (JSON key "timescales", as in
+    ``cgsym evaluate``)."""
+    if diag is not None:
+        out["timescales"] = diag if isinstance(diag, dict) else diag.to_json()
     if fmt == "json":
         print(json.dumps(out, indent=1))
         return
@@ -71,11 +75,16 @@ def print_point(out: dict, fmt: str, title: str) -> None:
         print(f"    P(0) = {_clean(probs['none']):.10g}" + (
             "" if probs["none"] >= 0 else "  (negative: dt is not short against the inverse "
             "jump rate, the second-order expansion of Eq. 84 does not hold)"))
+    if diag is not None:
+        print(diag.text() if not isinstance(diag, dict) else f"timescales: {diag}")
 
 
 def statistics_numeric(args) -> int:
-    """``cgsym statistics ... --numeric`` or ``--regime coarse-grained --dt DT`` (numbers)."""
-    from ..cli import _parse_at
+    """``cgsym statistics ... --numeric`` or ``--regime coarse-grained --dt DT`` (numbers),
+    with the validity diagnostics of ``cgsym evaluate`` at the point (warnings on stderr
+    when the regime is outside its window; the ladder with --diagnostics; an error with
+    --strict)."""
+    from ..cli import _diagnostics, _parse_at
     from ..model import load_model
     model = load_model(args.model)
     finite = args.regime == "coarse-grained" or args.dt is not None
@@ -100,6 +109,7 @@ def statistics_numeric(args) -> int:
                              "quantum of any bath frequency nu, so its energy is not one "
                              "number (use --count quanta)")
         from .finite_dt_jumps import finite_dt_jumps
+        diag = _diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
         with time_limit(args.timeout):
             fj = finite_dt_jumps(model, vals, args.dt)
             nj = fj.numeric_jumps()
@@ -117,6 +127,7 @@ def statistics_numeric(args) -> int:
         from .counting import check_count
         from .numeric import numeric_jumps
         check_count(args.count)
+        diag = _diagnostics(args, model, vals, args.regime)
         with time_limit(args.timeout):
             nj = numeric_jumps(model, vals, args.regime, args.weak_internal)
             out = point_statistics(nj, args.count)
@@ -125,5 +136,5 @@ def statistics_numeric(args) -> int:
         title = (f"Counting statistics ({unit}; from each reservoir into the system), "
                  f"{args.regime}{', weak internal' if args.weak_internal else ''} (numeric):")
     out["third_cumulant_note"] = "numeric (recursive scheme on the numeric tilted Liouvillian)"
-    print_point(out, args.format, title)
+    print_point(out, args.format, title, diag)
     return 0
