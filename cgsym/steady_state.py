@@ -311,6 +311,14 @@ def _check_nullity(R0, comps, claimed, model):
                          f"{total} numerically; the steady state may be degenerate at these values")
 
 
+#: population blocks of at least this many real coordinates are solved by evaluation
+#: modulo primes, interpolation and an exact proof (:mod:`cgsym.modular`): Bareiss and
+#: the sparse elimination swell there (the four-qubit chain's 43-coordinate block did
+#: not finish in 400 s; its proved answer has total degree 20).  Smaller blocks, which
+#: include every shipped model's, keep the fraction-free solve and its closed forms.
+MODULAR_FROM = 32
+
+
 def _solve_population_block(A, comp, coords, gens, relations=(), sparse=False):
     """Unique stationary vector of the block holding the populations, via flint.
 
@@ -334,8 +342,12 @@ def _solve_population_block(A, comp, coords, gens, relations=(), sparse=False):
                 row = [reduce_radicals(x, relations) for x in row]
             rows.append(row)
     b = [ring.from_sympy(1 if i == pops[0] else 0)[0] for i in range(N)]
+    solver = solve_sparse if sparse else solve_fraction_free
+    if N >= MODULAR_FROM and not relations:
+        from .modular import solve_modular
+        solver = solve_modular
     try:
-        nums, den = (solve_sparse if sparse else solve_fraction_free)(ring, rows, b)
+        nums, den = solver(ring, rows, b)
     except CgsymError:
         return None
     g = den
