@@ -319,6 +319,15 @@ def _check_nullity(R0, comps, claimed, model):
 MODULAR_FROM = 32
 
 
+def _modular_block(comp, back) -> bool:
+    """A product-basis population block that goes straight to the modular solve: at
+    least MODULAR_FROM coordinates and no radical among its generators (the eigenbasis
+    route exists for blocks whose radicals swell the product-basis solve; without
+    radicals it only rebuilds the Liouvillian to find a larger block: 70 against 43 for
+    the four-qubit chain, ~8 s of CPU)."""
+    return len(comp) >= MODULAR_FROM and not any(isinstance(a, sp.Pow) for a in back.values())
+
+
 def _solve_population_block(A, comp, coords, gens, relations=(), sparse=False):
     """Unique stationary vector of the block holding the populations, via flint.
 
@@ -381,7 +390,8 @@ def steady_state(me: MasterEquation) -> SteadyState:
     # fast path: every block but the population block has a trivial kernel (proved by
     # full rank at a random rational point) and the population block has nullity one
     pop_comps = [c for c in comps if any(coords[ci][0] == "p" for ci in c)]
-    if len(pop_comps) == 1 and len(pop_comps[0]) > EIGENBASIS_FROM:
+    if len(pop_comps) == 1 and len(pop_comps[0]) > EIGENBASIS_FROM \
+            and not _modular_block(pop_comps[0], back):
         ss = _eigenbasis_steady_state(me, coords, len(pop_comps[0]), blocks)
         if ss is not None:
             return ss
