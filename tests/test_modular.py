@@ -106,7 +106,7 @@ def test_four_qubit_chain_partial_secular_weak_against_numerics():
     from cgsym.rational_form import evaluate_steady_state
     d = cgsym.derive(BENCH / "four-qubit-chain.toml", "partial-secular", True)
     form = d.steady_state.form
-    assert form is not None and len(form.labels) == 42     # 43 coordinates, one is 0
+    assert form is not None and len(form.labels) == 43     # the population block
     for vals in ({"omega_S": 1.1341, "Omega": 0.0432, "gamma_h": 0.0217, "gamma_c": 0.0123,
                   "T_h": 0.9876, "T_c": 0.4321},
                  {"omega_S": 0.8765, "Omega": 0.0611, "gamma_h": 0.0123, "gamma_c": 0.0311,
@@ -126,3 +126,26 @@ def test_four_qubit_chain_partial_secular_weak_against_numerics():
         assert np.min(np.linalg.eigvalsh(rho)) > -1e-14     # a state
         # the first law exactly: the exact forms at the same rational atoms
         assert sum(f.evaluate_exact(vals)[0] for _, f in d.heat_currents.forms) == 0
+
+
+def test_modular_route_gives_the_same_steady_state_as_bareiss(monkeypatch):
+    """Forced onto a shipped model's population block (8 coordinates), the modular route
+    gives the same exact steady state as the fraction-free solve: every coordinate the
+    same cancelled fraction; the trace is 1 exactly."""
+    import importlib
+    from cgsym.flintalg import canonical_fraction
+    S = importlib.import_module("cgsym.steady_state")
+    ref = cgsym.derive("two-qubits-two-baths", "partial-secular", True).steady_state.form
+    monkeypatch.setattr(S, "MODULAR_FROM", 1)
+    used = []
+    import cgsym.modular as mod
+    orig = mod.solve_modular
+    monkeypatch.setattr(mod, "solve_modular", lambda *a, **k: used.append(1) or orig(*a, **k))
+    new = cgsym.derive("two-qubits-two-baths", "partial-secular", True).steady_state.form
+    assert used
+    assert new.labels == ref.labels
+    for a, b in zip(ref.nums, new.nums):
+        assert (a.is_zero() and b.is_zero()) or \
+            canonical_fraction(a, ref.den) == canonical_fraction(b, new.den)
+    pops = [k for k, c in enumerate(new.labels) if c[0] == "p"]
+    assert sum((new.nums[k] for k in pops), new.ring.ctx.from_dict({})) == new.den
