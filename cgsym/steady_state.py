@@ -293,6 +293,7 @@ def _tidy(e):
 
 
 def _check_nullity(R0, comps, claimed, model):
+    from math import isqrt
     import mpmath
     from .spectrum import reference_point
     from .symbols import n as occ
@@ -302,6 +303,13 @@ def _check_nullity(R0, comps, claimed, model):
         for comp in comps:
             A = R0.extract(comp, comp).xreplace(pt)
             A = A.replace(occ, lambda w, T: 1 / (sp.exp(w / T) - 1))
+            if len(comp) >= MODULAR_FROM:
+                # the d populations are the first real coordinates (real_coordinates)
+                d = isqrt(R0.rows)
+                k = _nullity_in_balls(A, [i for i, ci in enumerate(comp) if ci < d])
+                if k is not None:
+                    total += k
+                    continue
             M = mpmath.matrix([[mpmath.mpf(sp.N(x, 45)) for x in A.row(i)] for i in range(A.rows)])
             sv = mpmath.svd_r(M, compute_uv=False)
             top = max(sv) if len(sv) else 0
@@ -309,6 +317,39 @@ def _check_nullity(R0, comps, claimed, model):
     if total != claimed:
         raise CgsymError(f"internal error: kernel dimension {claimed} from exact elimination but "
                          f"{total} numerically; the steady state may be degenerate at these values")
+
+
+def _nullity_in_balls(A, pops):
+    """Nullity 0 or 1 of a numeric block, certified in ball arithmetic (python-flint
+    ``arb_mat``, 200 bits), or None when the balls do not decide (the caller's 40-digit
+    SVD then does).  Each non-zero entry is a ball of radius 1e-25 max|A| around its
+    value (the reference point is a 30-digit one; the SVD's threshold is 1e-25 of the
+    largest singular value), so "regular" means regular for every such perturbation.
+
+    0: det A excludes 0.  1: the population rows sum to 0 (a ball containing 0 in every
+    column: trace preservation) and A with one population row replaced by the trace row
+    is regular, so rank A = n - 1.  Milliseconds for the four-qubit chain's
+    112-coordinate block, against 8 s for mpmath's SVD."""
+    import flint
+    n = A.rows
+    with flint.ctx.workprec(200):
+        vals = [sp.N(x, 45) if x != 0 else None for x in A]
+        rad = f"{max(abs(float(v)) for v in vals if v is not None) * 1e-25:.3e}"
+        M = flint.arb_mat(n, n, [flint.arb(str(v), rad) if v is not None else flint.arb(0)
+                                 for v in vals])
+        if not M.det().contains(0):
+            return 0
+        if not pops:
+            return None
+        for j in range(n):
+            col = sum((M[i, j] for i in pops), flint.arb(0))
+            if not col.contains(0):
+                return None
+        for j in range(n):
+            M[pops[0], j] = flint.arb(1 if j in pops else 0)
+        if not M.det().contains(0):
+            return 1
+    return None
 
 
 #: population blocks of at least this many real coordinates are solved by evaluation
