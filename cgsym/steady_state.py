@@ -334,6 +334,8 @@ def _nullity_in_balls(A, pops):
     n = A.rows
     with flint.ctx.workprec(200):
         vals = [sp.N(x, 45) if x != 0 else None for x in A]
+        if all(v is None for v in vals):
+            return None
         rad = f"{max(abs(float(v)) for v in vals if v is not None) * 1e-25:.3e}"
         M = flint.arb_mat(n, n, [flint.arb(str(v), rad) if v is not None else flint.arb(0)
                                  for v in vals])

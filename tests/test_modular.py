@@ -149,3 +149,14 @@ def test_modular_route_gives_the_same_steady_state_as_bareiss(monkeypatch):
             canonical_fraction(a, ref.den) == canonical_fraction(b, new.den)
     pops = [k for k, c in enumerate(new.labels) if c[0] == "p"]
     assert sum((new.nums[k] for k in pops), new.ring.ctx.from_dict({})) == new.den
+
+
+def test_nullity_in_balls_decides_only_what_it_can_prove():
+    from cgsym.steady_state import _nullity_in_balls
+    a, b, c = sp.Rational(1341, 10000), sp.Rational(4321, 10000), sp.sqrt(2) / 7
+    assert _nullity_in_balls(sp.Matrix([[a, b], [c, a]]), []) == 0
+    # a rate matrix: the population rows sum to zero (trace preservation), rank n - 1
+    W = sp.Matrix([[-a - b, c, 0], [a, -c, b], [b, 0, -b]])
+    assert _nullity_in_balls(W, [0, 1, 2]) == 1
+    assert _nullity_in_balls(sp.zeros(3, 3), [0, 1, 2]) is None      # nullity 3: not decided
+    assert _nullity_in_balls(sp.Matrix([[a, b], [2 * a, 2 * b]]), []) is None
