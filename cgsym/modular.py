@@ -33,7 +33,7 @@ Method (all of it numbers modulo word-size primes p, except the proof):
    reconstruction, denominators cleared.
 6. *Proof*: ``A nums == den b`` is checked exactly in Z[gens].  Only a proved solution is
    returned; if the check fails another prime is added (more digits), and after
-   ``max_primes`` primes the solve gives up (raises ``CgsymError``).
+   ``max_primes`` primes the solve gives up (raises ``ModularSolveFailed``).
 
 Nothing here assumes anything about where the system comes from; an unlucky random
 choice (a point where det A vanishes modulo p, a degenerate line) can only make the
@@ -254,7 +254,7 @@ def _image_mod_p(bb, nv, degs, main, shifts, p, rng):
         tt = np.tile(tcol, g1 - g0)
         pts[:, main] = tt
         for a, k in enumerate(others):
-            pts[:, k] = (u[:, a] + shifts[k] * tt) % p
+            pts[:, k] = (u[:, a] + (shifts[k] % p) * tt) % p
         X = bb.solve(pts, p)
         if X is None:
             return None
@@ -317,7 +317,12 @@ def _image_mod_p(bb, nv, degs, main, shifts, p, rng):
             [dict(zip(x.monoms(), (int(c) for c in x.coeffs()))) for x in Np])
 
 
-def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 8):
+class ModularSolveFailed(CgsymError):
+    """No proved solution: raised instead of returning an unproved reconstruction (the
+    caller reports it; it does not fall back to an elimination that would not finish)."""
+
+
+def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 16):
     """Solve A x = b over QQ(gens) by evaluation modulo primes, interpolation and an
     exact proof (see the module doc).  Same contract as
     :func:`cgsym.flintalg.solve_fraction_free`: returns ``(nums, den)``, flint
@@ -339,39 +344,39 @@ def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 8):
     rng = random.Random(seed)
     primes = _primes()
     p = next(primes)
-    if nv == 0:
-        raise CgsymError("solve_modular: a constant system (use the fraction-free solve)")
-    # degrees: per variable and along a random line
+    if nv == 0:       # numbers only: nothing to interpolate
+        from .flintalg import solve_fraction_free
+        return solve_fraction_free(ring, A, b)
+    # degrees: per variable and along a random line, each the largest of two lines (an
+    # unlucky line can only under-estimate; then no prime's candidate is proved)
+
+    def probe(direction_of, bound):
+        found = []
+        for _ in range(6):
+            base = [rng.randrange(1, p) for _ in range(nv)]
+            res = _line_degrees(bb, base, direction_of(), 2 * bound + 2, p, rng)
+            if res is not None:
+                found.append(res)
+            if len(found) == 2:
+                return max(found[0][0], found[1][0]), [max(u, v) for u, v in
+                                                      zip(found[0][1], found[1][1])]
+        raise CgsymError("singular system")
     per_var = []
     for k in range(nv):
-        direction = [1 if j == k else 0 for j in range(nv)]
-        bound = _cramer_bound(bb, direction)
-        res = None
-        for _ in range(3):
-            base = [rng.randrange(1, p) for _ in range(nv)]
-            res = _line_degrees(bb, base, direction, 2 * bound + 2, p, rng)
-            if res is not None:
-                break
-        if res is None:
-            raise CgsymError("singular system")
-        per_var.append(max([res[0]] + res[1]))
-    bound = _cramer_bound(bb, [1] * nv)
-    res = None
-    for _ in range(3):
-        base = [rng.randrange(1, p) for _ in range(nv)]
-        direction = [rng.randrange(1, p) for _ in range(nv)]
-        res = _line_degrees(bb, base, direction, 2 * bound + 2, p, rng)
-        if res is not None:
-            break
-    if res is None:
-        raise CgsymError("singular system")
-    dD, dN = res
+        unit = [1 if j == k else 0 for j in range(nv)]
+        dk, dks = probe(lambda: unit, _cramer_bound(bb, unit))
+        per_var.append(max([dk] + dks))
+    dD, dN = probe(lambda: [rng.randrange(1, p) for _ in range(nv)],
+                   _cramer_bound(bb, [1] * nv))
     main = max(range(nv), key=lambda k: per_var[k])
-    shifts = [0 if k == main else rng.randrange(1, 8) for k in range(nv)]
     modulus = 1
     acc_D: dict = {}
     acc_N: list = [dict() for _ in range(n)]
     for _ in range(max_primes):
+        # random shifts modulo p, drawn for each prime: the image (D normalised to
+        # lex-leading coefficient 1 after the change is undone) does not depend on them,
+        # and a small fixed shift can sit on a zero of D's top homogeneous part
+        shifts = [0 if k == main else rng.randrange(1, p) for k in range(nv)]
         img = _image_mod_p(bb, nv, (dD, dN, per_var), main, shifts, p, rng)
         if img is not None:
             Dm, Nm = img
@@ -382,7 +387,9 @@ def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 8):
             if sol is not None and _proved(A, b, *sol):
                 return sol
         p = next(primes)
-    raise CgsymError(f"solve_modular: no proved solution after {max_primes} primes")
+    raise ModularSolveFailed(
+        f"internal error: the modular solve of a {n}-coordinate block found no proved "
+        f"solution after {max_primes} primes (no unproved result is returned)")
 
 
 def _crt_dict(acc, m, new, p):

@@ -400,7 +400,10 @@ def _solve_population_block(A, comp, coords, gens, relations=(), sparse=False):
         solver = solve_modular
     try:
         nums, den = solver(ring, rows, b)
-    except CgsymError:
+    except CgsymError as e:
+        from .modular import ModularSolveFailed
+        if isinstance(e, ModularSolveFailed):
+            raise
         return None
     g = den
     for x in nums:
