@@ -169,6 +169,8 @@ def main():
                     "(several separated by '|')")
     ap.add_argument("--limit", type=float, default=900.0)
     ap.add_argument("--no-dimensions", action="store_true")
+    ap.add_argument("--dims", default=None, help="only these rows of the dimension table "
+                    "(levels d, comma-separated, e.g. 16)")
     args = ap.parse_args()
     print(f"cgsym issue 13 benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, "
           f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores\n")
@@ -183,12 +185,15 @@ def main():
               f"{ok} | {note} |", flush=True)
     if args.no_dimensions:
         return
-    print("\n| d (levels) | reservoirs | model | evaluate wall s (cold, empty cache) | peak MiB |"
-          " notes |\n|---:|---:|---|---:|---:|---|")
+    print("\n| d (levels) | reservoirs | model | evaluate wall s (cold, empty cache) | cpu s |"
+          " peak MiB | notes |\n|---:|---:|---|---:|---:|---:|---|")
+    dims = {int(x) for x in args.dims.split(",")} if args.dims else None
     for d, nres, argv in DIMENSIONS:
+        if dims and d not in dims:
+            continue
         run, note = measure(f"d={d}", argv, None, "reach", args.limit)
-        print(f"| {d} | {nres} | {Path(argv[1]).stem} | {run.wall:.1f} | {run.peak_mib:.0f} | "
-              f"{note} |", flush=True)
+        print(f"| {d} | {nres} | {Path(argv[1]).stem} | {run.wall:.1f} | {run.cpu:.1f} | "
+              f"{run.peak_mib:.0f} | {note} |", flush=True)
 
 
 if __name__ == "__main__":
