@@ -10,6 +10,7 @@ atoms (n(w, T), exp, radicals) are generators (see :mod:`cgsym.algebra`).
 """
 from __future__ import annotations
 
+import itertools
 from math import lcm
 
 import flint
@@ -200,14 +201,89 @@ def common_denominator(ring: Ring, pairs):
     return [nm * (L // d) for nm, d in pairs], L
 
 
+#: the largest system :func:`solve_fraction_free` solves by cofactors (the minors over
+#: all column subsets: 2^n of them)
+COFACTOR_MAX = 10
+
+
+def _prefix_minors(rows, n: int):
+    """For k = 1, 2, ...: ``{T: det(rows[:k] x columns T)}`` over the k-subsets T of
+    range(n) (sorted tuples; nonzero minors only), by Laplace expansion along row k:
+    division-free, and every entry is an exact minor (no growth beyond the minors)."""
+    minors = {(): None}
+    for k, row in enumerate(rows):
+        new = {}
+        for T in itertools.combinations(range(n), k + 1):
+            acc = None
+            for idx, c in enumerate(T):
+                a = row[c]
+                if a.is_zero():
+                    continue
+                S = T[:idx] + T[idx + 1:]
+                if S not in minors:
+                    continue
+                m = minors[S]
+                term = a if m is None else a * m
+                if (k + idx) % 2:
+                    term = -term
+                acc = term if acc is None else acc + term
+            if acc is not None and not acc.is_zero():
+                new[T] = acc
+        minors = new
+        yield minors
+
+
+def _solve_by_cofactors(ring: Ring, A, b, r: int):
+    """Exactly Bareiss' ``(nums, den)`` for a b whose only nonzero entry is b[r]:
+    nums = s adj(A) b (the cofactors of row r times b[r]) and den = s det(A), where
+    s = +-1 is the sign of the row permutation Bareiss' pivoting would make (found
+    from the zero pattern of the minors on the leading columns, which decides each
+    pivot).  Bareiss divides products of the largest minors in its back-substitution
+    (the detuned qubits' 6 x 6 population block: 4 s); here every value is a minor,
+    built by Laplace expansion (0.02 s)."""
+    n = len(A)
+    # Bareiss' pivots: step k takes the first remaining row i (in its current order)
+    # with det(A[chosen + (i,), :k+1]) != 0; the transpose's leading-row minors
+    order, swaps, det = list(range(n)), 0, None
+    columns = [[A[i][j] for i in range(n)] for j in range(n)]
+    for k, level in enumerate(_prefix_minors(columns, n)):
+        piv = next((p for p in range(k, n)
+                    if tuple(sorted(order[:k] + [order[p]])) in level), None)
+        if piv is None:
+            raise CgsymError("singular system")
+        if piv != k:
+            order[k], order[piv] = order[piv], order[k]
+            swaps += 1
+        if k == n - 1:
+            det = level[tuple(range(n))]
+    sign = -1 if swaps % 2 else 1
+    minors = {}
+    for minors in _prefix_minors([A[i] for i in range(n) if i != r], n):
+        pass
+    full = tuple(range(n))
+    zero = ring.ctx.from_dict({})
+    x = []
+    for j in range(n):
+        m = minors.get(full[:j] + full[j + 1:], zero)
+        x.append(m * b[r] if (r + j + (sign < 0)) % 2 == 0 else -(m * b[r]))
+    return x, (det if sign > 0 else -det)
+
+
 def solve_fraction_free(ring: Ring, A, b):
     """Solve A x = b over QQ(gens) by Bareiss elimination in flint.
 
     ``A`` (list of rows) and ``b`` hold flint polynomials.  Returns
     ``(nums, den)`` with A nums = den b exactly (verified), or raises when A is
-    singular.
+    singular.  A small system (n <= COFACTOR_MAX) whose b has one nonzero entry (the
+    steady state's trace condition) gets the same polynomials from its cofactors
+    (:func:`_solve_by_cofactors`), verified the same way.
     """
     n = len(A)
+    nonzero = [i for i in range(n) if not b[i].is_zero()]
+    if 1 < n <= COFACTOR_MAX and len(nonzero) == 1:
+        x, det = _solve_by_cofactors(ring, A, b, nonzero[0])
+        _verify_solution(ring, A, b, x, det)
+        return x, det
     M = [list(row) + [b[i]] for i, row in enumerate(A)]
     prev = ring.ctx.from_dict({(0,) * ring.ctx.nvars(): 1})
     for k in range(n):
@@ -228,7 +304,15 @@ def solve_fraction_free(ring: Ring, A, b):
         for j in range(k + 1, n):
             s -= M[k][j] * x[j]
         x[k] = s // M[k][k]
-    # exact verification A x = det b
+    _verify_solution(ring, A, b, x, det)
+    return x, det
+
+
+def _verify_solution(ring: Ring, A, b, x, det):
+    """The exact check A x = det b (det != 0), or an internal error."""
+    n = len(A)
+    if det.is_zero():
+        raise CgsymError("singular system")
     for i in range(n):
         acc = ring.ctx.from_dict({})
         for j in range(n):
@@ -236,7 +320,6 @@ def solve_fraction_free(ring: Ring, A, b):
                 acc += A[i][j] * x[j]
         if acc != det * b[i]:
             raise CgsymError("internal error: fraction-free solve failed its exact check")
-    return x, det
 
 
 # ---------------------------------------------------------------------------

@@ -83,6 +83,26 @@ KERNEL_RTOL = 1e-10
 # ---------------------------------------------------------------------------
 # lambdify: the one place where SymPy expressions become NumPy callables
 # ---------------------------------------------------------------------------
+def _numpy_modules() -> list:
+    """lambdify's ``modules`` for NumPy, without ``"numpy"``'s ``from numpy import *``.
+
+    The string ``"numpy"`` makes lambdify run ``from numpy import *; from numpy.linalg
+    import *`` once per process, which (NumPy 2: submodules are in ``numpy.__all__``)
+    imports ``numpy.testing``, ``numpy.f2py`` ... : ~0.1 s of a cold one-point
+    ``evaluate``.  The same printer (NumPy's) and the same names, taken from the
+    modules already loaded: SymPy's own NumPy translations first, then
+    ``numpy.linalg`` and ``numpy`` (a module object named ``numpy`` selects the
+    NumPy printer exactly as the string does).
+    """
+    from sympy.utilities.lambdify import NUMPY_TRANSLATIONS
+    return [{k: getattr(np, v) for k, v in NUMPY_TRANSLATIONS.items()}, np.linalg, np]
+
+
+def _lambdify_numpy(args, expr):
+    """``sp.lambdify(args, expr, "numpy", cse=True)`` (see :func:`_numpy_modules`)."""
+    return sp.lambdify(args, expr, _numpy_modules(), cse=True)
+
+
 def _numeric_form(expr):
     """Replace every occupation n(w, T) by 1/expm1(w/T) (accurate for small w/T)."""
     return sp.sympify(expr).replace(n, lambda w, T: 1 / expm1(w / T))
@@ -170,7 +190,7 @@ def lambdify_expr(expr, model: Model, extra=()) -> Callable[[Mapping], np.ndarra
         raise CgsymError(f"expression uses {', '.join(sorted(map(str, stray)))}, which "
                          f"are not parameters of model '{model.name}'")
     is_matrix = isinstance(e, sp.MatrixBase)
-    f = sp.lambdify(args, e, "numpy", cse=True)
+    f = _lambdify_numpy(args, e)
     names = tuple(str(s) for s in args)
     extra_names = tuple(str(s) for s in extra)
 
@@ -238,7 +258,7 @@ def _compiled(model: Model):
     args = tuple(p.symbol for p in model.parameters)
 
     def lam(expr, extra=()):
-        return sp.lambdify(args + extra, _numeric_form(expr), "numpy", cse=True)
+        return _lambdify_numpy(args + extra, _numeric_form(expr))
 
     H = lam(model.hamiltonian)
     res = tuple((r.name, lam(r.coupling), lam(r.temperature), lam(r.rate, (OMEGA,)))

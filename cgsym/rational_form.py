@@ -23,8 +23,8 @@ the result in python-flint and
   can lose digits;
 * forms linear combinations with rational coefficients in one step
   (:meth:`RationalForm.linear_combination`: J_p = sum_k c_k v_k, paper Eq. 112);
-* pickles (flint polynomials as exponent/coefficient lists), for the derivation
-  cache.
+* pickles (flint's text of the h-weighted polynomials that :meth:`RationalForm.evaluate`
+  uses, sign-normalised), for the derivation cache.
 
 This module sits above :mod:`cgsym.flintalg` and below the pipeline stages that
 return it (``SteadyState.form``, ``HeatCurrents.forms``).
@@ -183,14 +183,24 @@ class RationalForm:
     def _weighted(self):
         """Each numerator and the denominator with every generator weighted by one extra
         variable h: q(g, h) = p(g_1 h, ..., g_r h) (fmpz_mpoly), for exact evaluation at a
-        rational point with integer arithmetic only (:meth:`evaluate_exact`)."""
+        rational point with integer arithmetic only (:meth:`evaluate_exact`).
+
+        Returns ``(names, nums, den)`` with each polynomial as a pair ``(sign, q)``:
+        the value is ``sign * q``.  A form read from the cache keeps its weighted
+        polynomials as flint text, sign-normalised (leading coefficient positive), and
+        parses each distinct text once per process (:func:`_parse_weighted`): J_c =
+        -J_h of two reservoirs over one denominator is parsed and evaluated once."""
+        if "_wtexts" in self.__dict__:
+            names, ctx2 = _weighted_ctx(self.ring.ctx.nvars())
+            nums, den = self.__dict__["_wtexts"]
+            return (names, tuple((sg, _parse_weighted(t, ctx2)) for sg, t in nums),
+                    (den[0], _parse_weighted(den[1], ctx2)))
         ctx = self.ring.ctx
-        names = tuple(f"v{i}" for i in range(ctx.nvars()))
-        ctx2 = flint.fmpz_mpoly_ctx.get(names + ("h_weight",), "lex")
+        names, ctx2 = _weighted_ctx(ctx.nvars())
         gens = ctx2.gens()
         h = gens[-1]
         sub = [gens[i] * h for i in range(ctx.nvars())]
-        conv = lambda p: p.compose(*sub, ctx=ctx2)  # noqa: E731 - flint, in C
+        conv = lambda p: (1, p.compose(*sub, ctx=ctx2))  # noqa: E731 - flint, in C
         return names, tuple(conv(p) for p in self.nums), conv(self.den)
 
     def generator_values(self, values: Mapping, dps: int = 40) -> tuple:
@@ -245,17 +255,27 @@ class RationalForm:
         a = [q.p * (L // q.q) for q in x]
         names, nums, den = self._weighted
         point = dict(zip(names, a))
+        key = (L, tuple(a))
 
-        def value(q):
+        def value(signed):
+            sign, q = signed
+            memo = _VALUES.get((id(q), key))
+            if memo is not None and memo[0] is q:       # the same polynomial object
+                return sign * memo[1]
             u = q.subs(point) if point else q    # a polynomial in h alone
             if u.is_zero():
-                return flint.fmpq(0)
-            degs = [m[-1] for m in u.monoms()]
-            top = max(degs)
-            total = flint.fmpz(0)
-            for d, c in zip(degs, u.coeffs()):
-                total += c * L ** (top - d)
-            return flint.fmpq(total, L ** top)
+                v = flint.fmpq(0)
+            else:
+                degs = [m[-1] for m in u.monoms()]
+                top = max(degs)
+                total = flint.fmpz(0)
+                for d, c in zip(degs, u.coeffs()):
+                    total += c * L ** (top - d)
+                v = flint.fmpq(total, L ** top)
+            if len(_VALUES) >= 64:
+                _VALUES.clear()
+            _VALUES[(id(q), key)] = (q, v)
+            return sign * v
         dv = value(den)
         if dv == 0:
             raise CgsymError("the common denominator of the closed forms vanishes at this "
@@ -275,27 +295,74 @@ class RationalForm:
 
     # -- persistence (the derivation cache) --------------------------------------
     def __getstate__(self):
-        # flint's own text of each polynomial (in the ring's names v0, v1, ...): compact,
-        # read back in C, and only when needed (evaluate reads it as QQ polynomials)
-        texts = self.__dict__.get("_texts") or ([p.str() for p in self.nums], self.den.str())
-        return {"gens": self.ring.gens, "nums": texts[0], "den": texts[1], "back": self.back,
+        # What evaluate needs, in the form cheapest to read back: flint's own text of
+        # each *h-weighted* polynomial (ring names v0, v1, ..., h), sign-normalised
+        # (parsed in C, once per distinct text; no weighting pass on load).  The
+        # numerators and the denominator themselves are q(g, 1), rebuilt exactly and
+        # only when asked for (printing, compact forms).
+        wt = self.__dict__.get("_wtexts")
+        if wt is None:
+            _, nums, den = self._weighted
+            wt = ([_signed_text(sg * q) for sg, q in nums], _signed_text(den[0] * den[1]))
+        return {"format": 2, "gens": self.ring.gens, "weighted": wt, "back": self.back,
                 "labels": self.labels}
 
     def __setstate__(self, state):
+        if state.get("format") != 2:
+            raise CgsymError("internal error: a RationalForm pickled by another cgsym")
         object.__setattr__(self, "ring", Ring(state["gens"]))
         object.__setattr__(self, "back", dict(state["back"]))
         object.__setattr__(self, "labels", tuple(state["labels"]))
-        self.__dict__["_texts"] = (list(state["nums"]), state["den"])
+        nums, den = state["weighted"]
+        self.__dict__["_wtexts"] = ([(int(sg), t) for sg, t in nums], (int(den[0]), den[1]))
 
     def __getattr__(self, name):
-        # numerators and denominator of a form read from a cache entry, parsed on first use
-        if name in ("nums", "den") and "_texts" in self.__dict__:
-            nums, den = self.__dict__["_texts"]
+        # numerators and denominator of a form read from a cache entry: p(g) = q(g, 1)
+        if name in ("nums", "den") and "_wtexts" in self.__dict__:
+            _, nums, den = self._weighted
             ctx = self.ring.ctx
-            object.__setattr__(self, "nums", tuple(flint.fmpz_mpoly(t, ctx) for t in nums))
-            object.__setattr__(self, "den", flint.fmpz_mpoly(den, ctx))
+            back = list(ctx.gens()) + [ctx.from_dict({(0,) * ctx.nvars(): 1})]
+            unweight = lambda sq: sq[0] * sq[1].compose(*back, ctx=ctx)  # noqa: E731
+            object.__setattr__(self, "nums", tuple(unweight(sq) for sq in nums))
+            object.__setattr__(self, "den", unweight(den))
             return object.__getattribute__(self, name)
         raise AttributeError(name)
+
+
+#: the weight variable of :attr:`RationalForm._weighted` (the ring's names are v0, v1, ...)
+_WEIGHT = "h"
+
+#: exact values of weighted polynomials at the last points: (id(q), point) -> (q, value)
+_VALUES: dict = {}
+
+#: weighted polynomials parsed from cache texts: (context names, text) -> fmpz_mpoly
+_PARSED: dict = {}
+
+
+def _weighted_ctx(nvars: int):
+    names = tuple(f"v{i}" for i in range(nvars))
+    return names, flint.fmpz_mpoly_ctx.get(names + (_WEIGHT,), "lex")
+
+
+def _signed_text(q) -> tuple:
+    """(sign, text of sign * q) with a positive leading coefficient (0 -> (1, "0"))."""
+    if q.is_zero():
+        return (1, q.str())
+    if q.leading_coefficient() < 0:
+        return (-1, (-q).str())
+    return (1, q.str())
+
+
+def _parse_weighted(text: str, ctx2):
+    """flint's text of a weighted polynomial, parsed once per process and context."""
+    key = (ctx2.names(), text)
+    q = _PARSED.get(key)
+    if q is None:
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        q = _PARSED[key] = flint.fmpz_mpoly(text, ctx2)
+    return q
+
 
 def evaluate_steady_state(ss, values: Mapping, dps: int = 40) -> list:
     """rho_ss at a point, as a d x d list of Python complex numbers, from ``ss.form``.
