@@ -56,11 +56,15 @@ gain jump).  A jump at finite Delta t exchanges a quantum of any bath frequency 
 the energy it carries is not one number; energy counting would need moments of nu over
 S(nu), which a spectrum decaying only slightly faster than 1/nu does not have.
 
-The integrals are taken here, in double precision (``scipy.integrate.quad_vec``, all
-pairs (m, n) at once, breakpoints at the peaks nu = -omega_m), independently of the
-mpmath quadrature of :func:`cgsym.coarse_graining.gamma_matrix_dt`, whose full matrix
-gives the no-jump part and the Liouvillian; the tests check that the two halves add up
-to it.
+The integrals are taken here, in double precision, all pairs (m, n) at once: Gauss-Legendre
+panels over the peaks nu = -omega_m and the Bose layer, continued in a doubling ladder out
+to |nu| dt = 64 when the kernel (width 1/dt) is broader than that (short dt: the bath then
+sits inside the kernel's central lobe), and beyond that the partial fractions of the sinc
+product with QUADPACK's Fourier integral.  Taking the partial fractions any closer in
+cancels to (nu dt)^2 (before 2026-12-07 they started at the peaks, and dt <= 0.03
+failed).  Independent of the mpmath quadrature of
+:func:`cgsym.coarse_graining.gamma_matrix_dt`, whose full matrix gives the no-jump part
+and the Liouvillian; the tests check that the two halves add up to it (dt = 1e-6 ... 1e5).
 """
 from __future__ import annotations
 
