@@ -403,9 +403,17 @@ def test_short_to_long_dt_ladder(name):
 
 
 @pytest.mark.slow
-def test_cli_short_dt_and_the_unresolved_range(capsys):
+def test_cli_short_dt_and_the_unresolved_range(capsys, tmp_path):
     """The issue's commands succeed at dt = 0.01; at dt = 1e-9 the rates (O(dt)) are below
-    the steady-state kernel tolerance: one line naming the dt that works, which works."""
+    the steady-state kernel tolerance: one line naming the dt that works, which works.
+    A kernel degenerate at every dt (pure dephasing) names no dt."""
+    model = tmp_path / "pd.toml"
+    model.write_text(open(os.path.join(CASES, "pure-dephasing.toml")).read().replace(
+        'rate = "gamma*omega/omega_c"', 'rate = "gamma*omega/omega_c*exp(-omega/omega_c)"'))
+    with pytest.raises(CgsymError, match="kernel") as exc:
+        finite_dt_jumps(str(model), dict(omega_S=1.1341, Omega=0.04321, gamma=0.0123,
+                                         omega_c=3.217, T=0.8123), 0.01)
+    assert "works here" not in str(exc.value)
     import re
 
     from conftest import point
