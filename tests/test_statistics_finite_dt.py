@@ -292,3 +292,139 @@ def test_finite_dt_three_ohmic_reservoirs(tmp_path):
     pr = st["probabilities"]
     assert pr["none"] == pytest.approx(1 - sum(r["+1"] + r["-1"]
                                                for r in pr["reservoirs"].values()))
+
+
+# -- short dt (coarse-graining time below the bath correlation time) --------------------
+# The kernel sinc sinc has width 1/dt: at dt << 1/omega_c it is flat where S(nu) lives, and
+# the partial-fraction tail of the split cancelled to (u dt)^2 (did not converge at dt = 0.01,
+# wrong by 1e17 at dt = 1e-9); the direct quadrature now runs out to u dt = 64.
+
+def _mp_half(P, dt, wm, wn, sign, dps=30):
+    """gamma^{+/-}_mn(dt) of one pair by mpmath at ``dps`` digits, straight from the sinc
+    form (module docstring), split at the peaks, the cutoff and the kernel's scale 1/dt.
+    The V atom's rate gamma omega/omega_c exp(-omega/omega_c), written out here."""
+    import mpmath as mp
+    with mp.workdps(dps):
+        g, wc, T = (mp.mpf(str(P[k])) for k in ("gamma", "omega_c", "T"))
+        dt = mp.mpf(str(dt))
+        wm, wn = mp.mpf(wm), mp.mpf(wn)
+
+        def f(nu):
+            a = abs(nu)
+            r = g * a / wc * mp.exp(-a / wc)
+            S = r / -mp.expm1(-a / T) if nu > 0 else r / mp.expm1(a / T)
+            return S * mp.sinc((nu + wm) * dt / 2) * mp.sinc((nu + wn) * dt / 2)
+        cuts = sorted({mp.mpf(0)} | {sign * x for x in (abs(wm), abs(wn), wc, 10 * wc,
+                                                          1 / dt, 10 / dt)})
+        pts = cuts + [mp.inf] if sign > 0 else [-mp.inf] + cuts
+        val = mp.exp(1j * (wm - wn) * dt / 2) * dt / (2 * mp.pi) * mp.quad(f, pts)
+        return complex(val)
+
+
+@pytest.fixture(scope="module")
+def v_short():
+    return finite_dt_jumps("v-type-three-level", PV, 0.01)
+
+
+def test_short_dt_split_against_mpmath_and_invariants(v_short):
+    fj = v_short
+    G, gp, gm = fj.gamma["b"], fj.gain["b"], fj.loss["b"]
+    # two ways: the halves add up to the mpmath Filon gamma(dt) of coarse_graining ...
+    assert np.max(np.abs(gp + gm - G)) <= 1e-10 * np.max(np.abs(G))
+    # ... and one entry across signs of omega agrees with a 30-digit mpmath quadrature
+    w = np.array(fj.frequencies["b"])
+    m, n = int(np.argmax(w)), int(np.argmin(w))
+    for sign, half in ((+1, gp), (-1, gm)):
+        ref = _mp_half(PV, 0.01, w[m], w[n], sign)
+        assert abs(half[m, n] - ref) <= 1e-12 * abs(ref)
+    # invariants: Hermitian, PSD, J+ + J- - {K,.}/2 = D, noise >= 0, P(0) = 1 - sum
+    for half in (gp, gm):
+        assert np.allclose(half, half.conj().T, atol=1e-18)
+        assert np.linalg.eigvalsh(half).min() >= -1e-12 * np.max(np.abs(G))
+    D = fj.dissipators["b"]
+    assert np.max(np.abs(fj.decomposed_dissipator("b") - D)) <= 1e-10 * np.max(np.abs(D))
+    st = finite_dt_statistics(fj)
+    mean, noise = _qutip(fj.numeric_jumps())
+    assert st["mean"]["b"] == pytest.approx(mean["b"], rel=1e-8)
+    assert st["noise"]["b"] == pytest.approx(noise["b"], rel=1e-8)
+    assert st["noise"]["b"] > 0
+    row = st["probabilities"]["reservoirs"]["b"]
+    assert row["+1"] > 0 and row["-1"] > 0
+    assert (row["-1"] - row["+1"]) / 0.01 == pytest.approx(st["mean"]["b"], rel=1e-8)
+
+
+@pytest.mark.parametrize("dt", [1e-3, pytest.param(1e-6, marks=pytest.mark.slow)])
+def test_split_at_short_dt_power_law_tail(dt):
+    """A spectrum with a 1/omega^2 tail (not the paper's): beyond u dt = 64 the tail is
+    taken in partial fractions whose integrals are scaled by 2/dt^2 -- their QUADPACK
+    tolerance must be too (unscaled: 5e-9 of gamma off at dt = 1e-3)."""
+    import mpmath as mp
+
+    from cgsym import coarse_graining as cg
+    from cgsym.gamma_grid import gamma_matrices_dt
+    w = [-1.17731, -1.09089, 1.09089, 1.17731]
+    k, wc, T = 0.0123, 3.217, 2.3
+
+    def rate(x):
+        return k * x / wc / (1 + (x / wc) ** 2) ** 1.5
+
+    def mp_rate(x):
+        return k * x / wc / (1 + (x / wc) ** 2) ** mp.mpf(1.5)
+    gp, gm = split_gamma_dt(w, rate, T, dt)
+    if dt >= 1e-3:   # the subtraction/Filon route of cgsym.gamma_grid (ms; mpmath: 2.5 s)
+        G = gamma_matrices_dt(w, rate, T, [dt])[0]
+    else:            # below gamma_grid's tested range: the mpmath Filon reference
+        G = cg.gamma_matrix_dt(w, mp_rate, T, dt)
+        G = np.array([[complex(G[i, j]) for j in range(4)] for i in range(4)])
+    assert np.max(np.abs(gp + gm - G)) <= 1e-10 * np.max(np.abs(G))
+    for half in (gp, gm):
+        assert np.linalg.eigvalsh(half).min() >= -1e-12 * np.max(np.abs(G))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["v-type-three-level", "tunnelling-qubit-ohmic"])
+def test_short_to_long_dt_ladder(name):
+    """dt = 1e-6 ... 100 on the two Ohmic models of the issue: halves add up to gamma(dt)
+    (1e-10), PSD, the decomposition is D_p, noise > 0."""
+    from conftest import point
+    P = PV if name == "v-type-three-level" else point(name)
+    for dt in (1e-6, 1e-3, 0.01, 0.1, 1.0, 100.0):
+        fj = finite_dt_jumps(name, P, dt)
+        for p in fj.reservoirs:
+            G, gp, gm = fj.gamma[p], fj.gain[p], fj.loss[p]
+            assert np.max(np.abs(gp + gm - G)) <= 1e-10 * np.max(np.abs(G)), (dt, p)
+            for half in (gp, gm):
+                assert np.allclose(half, half.conj().T, atol=1e-16)
+                assert np.linalg.eigvalsh(half).min() >= -1e-12 * np.max(np.abs(G)), (dt, p)
+            D = fj.dissipators[p]
+            assert np.max(np.abs(fj.decomposed_dissipator(p) - D)) <= 1e-10 * np.max(np.abs(D))
+        st = finite_dt_statistics(fj)
+        assert min(st["noise"].values()) > 0, dt
+
+
+@pytest.mark.slow
+def test_cli_short_dt_and_the_unresolved_range(capsys, tmp_path):
+    """The issue's commands succeed at dt = 0.01; at dt = 1e-9 the rates (O(dt)) are below
+    the steady-state kernel tolerance: one line naming the dt that works, which works.
+    A kernel degenerate at every dt (pure dephasing) names no dt."""
+    model = tmp_path / "pd.toml"
+    model.write_text(open(os.path.join(CASES, "pure-dephasing.toml")).read().replace(
+        'rate = "gamma*omega/omega_c"', 'rate = "gamma*omega/omega_c*exp(-omega/omega_c)"'))
+    with pytest.raises(CgsymError, match="kernel") as exc:
+        finite_dt_jumps(str(model), dict(omega_S=1.1341, Omega=0.04321, gamma=0.0123,
+                                         omega_c=3.217, T=0.8123), 0.01)
+    assert "works here" not in str(exc.value)
+    import re
+
+    from conftest import point
+    P = point("tunnelling-qubit-ohmic")
+    at = ["--at"] + [f"{k}={v}" for k, v in P.items()]
+    base = ["statistics", "tunnelling-qubit-ohmic", "--regime", "coarse-grained"]
+    rc, out, _ = _cli(capsys, *base, "--dt", "0.01", "--format", "json", *at)
+    assert rc == 0 and min(json.loads(out)["noise"].values()) > 0
+    rc, _, err = _cli(capsys, *base, "--dt", "1e-9", *at)
+    assert rc == 2 and "Traceback" not in err
+    found = re.search(r"dt >= ([0-9.e+-]+) works here", err)
+    assert found, err
+    rc, out, _ = _cli(capsys, *base, "--dt", found.group(1), "--format", "json", *at)
+    assert rc == 0 and min(json.loads(out)["noise"].values()) > 0

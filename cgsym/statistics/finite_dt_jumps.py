@@ -56,11 +56,15 @@ gain jump).  A jump at finite Delta t exchanges a quantum of any bath frequency 
 the energy it carries is not one number; energy counting would need moments of nu over
 S(nu), which a spectrum decaying only slightly faster than 1/nu does not have.
 
-The integrals are taken here, in double precision (``scipy.integrate.quad_vec``, all
-pairs (m, n) at once, breakpoints at the peaks nu = -omega_m), independently of the
-mpmath quadrature of :func:`cgsym.coarse_graining.gamma_matrix_dt`, whose full matrix
-gives the no-jump part and the Liouvillian; the tests check that the two halves add up
-to it.
+The integrals are taken here, in double precision, all pairs (m, n) at once: Gauss-Legendre
+panels over the peaks nu = -omega_m and the Bose layer, continued in a doubling ladder out
+to |nu| dt = 64 when the kernel (width 1/dt) is broader than that (short dt: the bath then
+sits inside the kernel's central lobe), and beyond that the partial fractions of the sinc
+product with QUADPACK's Fourier integral.  Taking the partial fractions any closer in
+cancels to (nu dt)^2 (before 2026-12-07 they started at the peaks, and dt <= 0.03
+failed).  Independent of the mpmath quadrature of
+:func:`cgsym.coarse_graining.gamma_matrix_dt`, whose full matrix gives the no-jump part
+and the Liouvillian; the tests check that the two halves add up to it (dt = 1e-6 ... 1e5).
 """
 from __future__ import annotations
 
@@ -95,18 +99,40 @@ _CHUNK = 4096          # panels evaluated at once (memory: _CHUNK * _NODES * pai
 _MAX_PANELS = 400_000  # beyond this dt the secular limit is the answer (and cheaper)
 
 
-def _near(S, side, shift, dt, A, iu):
-    """int_0^A S(u) sinc((u + s_m)dt/2) sinc((u + s_n)dt/2) du for all pairs (m <= n):
-    Gauss-Legendre panels no wider than half an oscillation (pi/dt) nor A/64; the peaks of
-    width 1/dt at u = -s_m are resolved by the panel width.  Two rules (n and n/2 nodes)
-    give the error estimate."""
+_KDT = 64.0           # the direct quadrature runs out to u dt >= _KDT (the kernel's scale)
+
+
+def _edges(A, B, dt):
+    """Panel edges on [0, B]: [0, A] (the peaks and the Bose layer) in equal panels no wider
+    than half an oscillation (pi/dt) nor A/64; [A, B] (only when the kernel is broader than
+    A, dt < _KDT/A) in a doubling ladder, each rung cut to panels no wider than pi/dt."""
+    panels = max(64, int(math.ceil(A * dt / np.pi)))
+    edges = [np.linspace(0.0, A, panels + 1)]
+    lo = A
+    while lo < B:
+        hi = min(2 * lo, B)
+        k = max(1, int(math.ceil((hi - lo) * dt / np.pi)))
+        edges.append(np.linspace(lo, hi, k + 1)[1:])
+        lo = hi
+    return np.concatenate(edges)
+
+
+def _near(S, side, shift, dt, A, B, iu):
+    """int_0^B S(u) sinc((u + s_m)dt/2) sinc((u + s_n)dt/2) du for all pairs (m <= n), on
+    the Gauss-Legendre panels of :func:`_edges`; the peaks of width 1/dt at u = -s_m are
+    resolved by the panel width.  Two rules (n and n/2 nodes) give the error estimate.
+
+    B = max(A, _KDT/dt): below u ~ 1/dt the kernel is not oscillating, and the partial
+    fractions of :func:`_far` would cancel to (u dt)^2 (measured: the tail beyond A alone
+    came out as 1.9e15 instead of 0.02 at dt = 1e-9, inf at dt = 1e-3)."""
     panels = max(64, int(math.ceil(A * dt / np.pi)))
     if panels > _MAX_PANELS:
         raise CgsymError(f"dt = {dt:g} is too long for the finite-dt jump split ({panels} "
                          f"integration panels, at most {_MAX_PANELS}, i.e. dt <= "
                          f"{_MAX_PANELS * np.pi / A:.3g} here): use the secular regime, the "
                          f"dt -> infinity limit")
-    edges = np.linspace(0.0, A, panels + 1)
+    edges = _edges(A, B, dt)
+    panels = len(edges) - 1
     mid, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
 
     def rule(n):
@@ -116,7 +142,8 @@ def _near(S, side, shift, dt, A, iu):
             u = (mid[k:k + _CHUNK, None] + half[k:k + _CHUNK, None] * x[None, :]).ravel()
             wu = (half[k:k + _CHUNK, None] * wt[None, :]).ravel()
             s = np.sinc((u[None, :] + shift[:, None]) * dt / (2 * np.pi))
-            total = total + (s[iu[0]] * s[iu[1]]) @ (wu * S(u, side))
+            with np.errstate(under="ignore"):
+                total = total + (s[iu[0]] * s[iu[1]]) @ (wu * S(u, side))
         return total
     fine, coarse = rule(_NODES), rule(_NODES // 2)
     return fine, np.max(np.abs(fine - coarse))
@@ -126,9 +153,12 @@ def _far(S, side, shift, dt, A, iu, epsabs):
     """int_A^inf of the same, for u beyond every peak (u + s_m > 0):
     sinc a sinc b = 2[cos(a - b) - cos(a + b)]/((u + s_m)(u + s_n) dt^2), the oscillating
     part by QUADPACK's Fourier integral (QAWF), which does not slow down as dt grows.
-    Returns the values and the largest error estimate (QUADPACK's, in the same units)."""
+    Returns the values and the largest error estimate (QUADPACK's, in the same units).
+    ``epsabs`` is in the units of the result: the integrals of g are asked for it times
+    dt^2/2 (at dt = 1e-3 an unscaled epsabs let a 1/u^2 tail be 30 % off, 5e-9 of gamma)."""
     import warnings
     from scipy.integrate import IntegrationWarning, quad
+    epsabs = epsabs * dt ** 2 / 2
     out, worst = [], 0.0
     for m, n in zip(*iu):
         sm, sn = shift[m], shift[n]
@@ -173,22 +203,24 @@ def split_gamma_dt(frequencies, rate, T: float, dt: float):
     phase = np.exp(0.5j * np.subtract.outer(w, w) * dt)
     # [0, A] holds every peak u = |omega_m| and the Bose layer (width T) next to nu = 0
     A = 2 * max([abs(x) for x in w] + [T]) + 2 * T
+    B = max(A, _KDT / dt)         # beyond B the kernel oscillates: partial fractions, QAWF
     out = []
     for side in (+1, -1):
         shift = side * w            # nu = side * u: sinc((nu + omega_m) dt/2) = sinc of (u + shift)
-        near, err = _near(S, side, shift, dt, A, iu)
+        near, err = _near(S, side, shift, dt, A, B, iu)
         if not np.all(np.isfinite(near)):
             raise CgsymError("the spectral function is not finite on the Delta t integration "
                              "range (it must vanish as omega -> 0 and decay as omega -> inf)")
         scale = max(np.max(np.abs(near)), 1e-300)
         if err > 1e-9 * scale:
-            raise CgsymError(f"the Delta t jump integrals did not converge (estimated error "
-                             f"{err / scale:.1e} relative): a feature of the rate narrower than "
-                             f"the integration panels?")
-        far, err = _far(S, side, shift, dt, A, iu, 1e-3 * EPSREL * scale)
+            raise CgsymError(f"the Delta t jump integrals did not converge at dt = {dt:g} "
+                             f"(estimated error {err / scale:.1e} relative): a feature of the "
+                             f"rate narrower than the integration panels?")
+        far, err = _far(S, side, shift, dt, B, iu, 1e-3 * EPSREL * scale)
         if not (err <= 1e-9 * scale and np.all(np.isfinite(far))):
             raise CgsymError(f"the Delta t jump integrals did not converge beyond omega = "
-                             f"{A:.3g} (estimated error {err / scale:.1e} relative)")
+                             f"{B:.3g} at dt = {dt:g} (estimated error {err / scale:.1e} "
+                             f"relative): the spectral function decays too slowly")
         total = near + far
         G = np.zeros((M, M), dtype=complex)
         G[iu] = total * dt / (2 * np.pi)
@@ -299,6 +331,27 @@ class FiniteDtJumps:
                             MappingProxyType(J), self.temperatures)
 
 
+def _steady_state(nu, L, dt):
+    """The unique steady state of L, or one line saying from which dt on it is resolved.
+
+    At short dt the rates grow like dt while -i[H_S, .] does not: below some dt the
+    dissipative singular values of L fall under the kernel tolerance (KERNEL_RTOL of the
+    largest) and the kernel looks degenerate (V atom: dt = 1e-9, rates 1e-11)."""
+    try:
+        return nu.steady_state(L)
+    except CgsymError as exc:
+        s = np.linalg.svd(L, compute_uv=False)
+        k = nu.kernel_dimension(L)
+        if k <= 1 or s[-2] <= 1e-13 * s[0]:
+            raise       # a kernel degenerate at any dt (a conserved quantity): as it is
+        # the smallest singular value but one is dissipative, O(dt) at short dt
+        need = dt * 10 * nu.KERNEL_RTOL * s[0] / s[-2]
+        raise CgsymError(f"{exc} at dt = {dt:g}: the dissipator (O(dt) at short dt) is below "
+                         f"{nu.KERNEL_RTOL:g} of the Hamiltonian part of the Liouvillian, so "
+                         f"its steady state is not resolved in double precision; dt >= "
+                         f"{need:.1g} works here") from None
+
+
 def finite_dt_jumps(model, values: Mapping, dt: float) -> FiniteDtJumps:
     """The jump decomposition of the finite-dt coarse-grained master equation at ``values``.
 
@@ -331,7 +384,7 @@ def finite_dt_jumps(model, values: Mapping, dt: float) -> FiniteDtJumps:
         freqs[res.name], ops[res.name] = tuple(float(x) for x in w), tuple(X)
         gam[res.name], gain[res.name], loss[res.name], diss[res.name] = G, gp, gm, D
         L = L + D
-    rho = nu.steady_state(L)
+    rho = _steady_state(nu, L, dt)
     ro = MappingProxyType
     return FiniteDtJumps(model.name, float(dt), tuple(r.name for r in model.reservoirs),
                          ro(freqs), ro(ops), ro(gam), ro(gain), ro(loss), H, L, ro(diss), rho,
