@@ -901,3 +901,28 @@ def substitute(form, p, ring, fwd):
     for k, dg in enumerate(groups):
         den *= pw(("d", k), dg, tops[k])
     return num, den
+
+
+# ---------------------------------------------------------------------------
+# presentation: the definitions of the named rates
+# ---------------------------------------------------------------------------
+def definitions_text(form) -> list[str]:
+    """Lines defining every rate symbol of a structured form (text output)."""
+    states = form.states
+    out = ["where (eigenstates numbered " + ", ".join(f"{i} = {s}" for i, s in
+                                                   enumerate(states, 1)) + "; "
+           "Gamma_p_b_a: rate of reservoir p from eigenstate b to a; W: their sum over "
+           "reservoirs; K_i_j: Liouvillian entries of the coherences x/y; V: effective "
+           "rates with the coherences eliminated):"]
+    for s, e in form.definitions.items():
+        out.append(f"  {s.name} = {sp.sstr(e)}")
+    note = form.__dict__.get("_note")
+    if note:
+        out.append(f"note: {note}")
+    return out
+
+
+def definitions_json(form) -> dict:
+    """{name: definition} (readable by sympify with the parameter names, n and the
+    names defined before it)."""
+    return {s.name: sp.sstr(e) for s, e in form.definitions.items()}

@@ -92,3 +92,29 @@ def test_route_keeps_shipped_models():
     """The cheap test sends no shipped model to the structured route."""
     d = cgsym.derive("two-qubits-two-baths", "partial-secular", weak_internal=False)
     assert not structured.is_structured(d.steady_state.form)
+
+
+def test_derive_prints_named_rates(monkeypatch):
+    """With the route forced on a small model, derive's text and JSON give the results in
+    named rates together with every definition (each readable by sympify), and the
+    values are unchanged."""
+    import json
+    monkeypatch.setattr(structured, "OCCUPATIONS_FROM", 1)
+    monkeypatch.setattr(structured, "EXPANDED_LIMIT", 0)
+    d = cgsym.derive("two-qubits-two-baths", "secular", weak_internal=False)
+    assert structured.is_structured(d.steady_state.form)
+    text = str(d)
+    assert "where (eigenstates numbered 1 = " in text
+    doc = json.loads(json.dumps(d.to_json()))
+    defs = doc["compact"]["abbreviations"]
+    assert defs and all(name in text for name in defs)
+    loc = dict(d.model.sympify_locals)
+    for name, e in defs.items():      # in order: a definition uses the earlier names
+        assert sp.sympify(e, locals=loc).free_symbols
+        loc[name] = sp.Symbol(name, real=True)
+    monkeypatch.setattr(structured, "OCCUPATIONS_FROM", 99)
+    ref = cgsym.derive("two-qubits-two-baths", "secular", weak_internal=False)
+    pt = {"omega_S": 1.1341, "Omega": 0.0432, "gamma_h": 0.0123, "gamma_c": 0.0217,
+          "T_h": 2.718, "T_c": 0.4321}
+    a, b = d.heat_currents.evaluate(**pt), ref.heat_currents.evaluate(**pt)
+    assert all(abs(a[p] - b[p]) <= 1e-13 * abs(b[p]) for p in a)
