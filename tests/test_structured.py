@@ -118,3 +118,36 @@ def test_derive_prints_named_rates(monkeypatch):
           "T_h": 2.718, "T_c": 0.4321}
     a, b = d.heat_currents.evaluate(**pt), ref.heat_currents.evaluate(**pt)
     assert all(abs(a[p] - b[p]) <= 1e-13 * abs(b[p]) for p in a)
+
+
+REFRIGERATOR = "tests/benchmarks/models/three-qubit-refrigerator.toml"
+
+
+@pytest.mark.slow
+def test_refrigerator_without_weak_limit():
+    """Issue 13: the three-qubit absorption refrigerator without the weak-internal limit.
+    Secular: the steady state in named rates (tree sums), J against the independent
+    numeric pipeline to 1e-9 relative at two odd points, sum_p J_p = 0, sigma >= 0.
+    Partial secular: refused in one clear line (the form in named rates needs 2.1M
+    spanning trees), never a hang."""
+    from cgsym.errors import CgsymError
+    from cgsym.numerics import numeric_pipeline
+    d = cgsym.derive(REFRIGERATOR, "secular", weak_internal=False)
+    assert structured.is_structured(d.steady_state.form)
+    T = {"c": "T_c", "r": "T_r", "h": "T_h"}
+    for pt in ({"omega_c": 1.1341, "omega_h": 2.3417, "g": 0.0432, "gamma_c": 0.0123,
+                "gamma_r": 0.0217, "gamma_h": 0.0157, "T_c": 0.4321, "T_r": 0.9876,
+                "T_h": 2.718},
+               {"omega_c": 0.8713, "omega_h": 1.9271, "g": 0.0217, "gamma_c": 0.0311,
+                "gamma_r": 0.0093, "gamma_h": 0.0177, "T_c": 0.3917, "T_r": 1.2113,
+                "T_h": 3.1415}):
+        J = d.heat_currents.evaluate(**pt)
+        ref = numeric_pipeline(d.model, pt, "secular", False).heat_currents
+        scale = max(abs(v) for v in J.values())
+        assert all(abs(J[p] - float(ref[p])) <= 1e-9 * scale for p in J)
+        assert abs(sum(J.values())) <= 1e-12 * scale
+        assert -sum(J[p] / pt[T[p]] for p in J) >= 0
+        rho = d.steady_state.evaluate(**pt)
+        assert abs(sum(rho[i, i] for i in range(8)) - 1) < 1e-14
+    with pytest.raises(CgsymError, match="too large to build"):
+        cgsym.derive(REFRIGERATOR, "partial-secular", weak_internal=False)
