@@ -84,7 +84,7 @@ class StructuredForm(RationalForm):
 
     def structured_extra(self):
         return {"definitions": self.definitions, "latex_names": self.latex_names,
-                "states": self.states}
+                "states": self.states, "note": self.__dict__.get("_note")}
 
     def expanded_definitions(self) -> dict:
         """Each rate symbol's definition in the atoms alone."""
@@ -149,6 +149,8 @@ class StructuredForm(RationalForm):
         self.__dict__["_definitions"] = dict(extra["definitions"])
         self.__dict__["_latex_names"] = dict(extra["latex_names"])
         self.__dict__["_states"] = tuple(extra["states"])
+        if extra.get("note"):
+            self.__dict__["_note"] = extra["note"]
 
 
 def _make_form(ring, nums, den, back, labels, definitions, latex_names, states):

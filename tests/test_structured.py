@@ -37,6 +37,9 @@ def _check_all(form_s, pairs):
         n1, d1 = structured.substitute(f, f.nums[idx], ring, fwd)
         # value = (n1/d1) / (n2/d2) = canonical num/den
         if d1 == d2:
+            if len(n1) * len(fc.den) > 10**7:     # cancel first (large substituted forms)
+                g = n1.gcd(n2)
+                n1, n2 = n1 // g, n2 // g
             assert n1 * fc.den - fc.nums[kc] * n2 == 0
         else:
             assert n1 * d2 * fc.den - fc.nums[kc] * d1 * n2 == 0
@@ -118,6 +121,11 @@ def test_derive_prints_named_rates(monkeypatch):
           "T_h": 2.718, "T_c": 0.4321}
     a, b = d.heat_currents.evaluate(**pt), ref.heat_currents.evaluate(**pt)
     assert all(abs(a[p] - b[p]) <= 1e-13 * abs(b[p]) for p in a)
+    # the derivation cache pickles it: same definitions, same numbers
+    import pickle
+    back = pickle.loads(pickle.dumps(d))
+    assert back.steady_state.form.definitions == d.steady_state.form.definitions
+    assert back.heat_currents.evaluate(**pt) == a
 
 
 REFRIGERATOR = "tests/benchmarks/models/three-qubit-refrigerator.toml"
