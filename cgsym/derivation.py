@@ -153,7 +153,14 @@ class Derivation(Printable):
                                    "matrix": [[texts.get((i, j), "0") for j in range(d)]
                                               for i in range(d)]}
             out["heat_currents"] = dict(heat_current_texts(self.heat_currents))
-            if exceeds_size_limit(self, with_ss):
+            from .structured import definitions_json, is_structured
+            if is_structured(ss.form):
+                # in named rates (cgsym.structured): their definitions are the abbreviations
+                out["compact"] = {"heat_currents": dict(out["heat_currents"]),
+                                  "steady_state": dict(out["steady_state"]) if with_ss
+                                  else None, "abbreviations": definitions_json(ss.form)}
+                out["notes"].append(ss.form.__dict__.get("_note", "results in named rates"))
+            elif exceeds_size_limit(self, with_ss):
                 # what compact() returns above its size limit: the canonical forms
                 out["compact"] = {"heat_currents": dict(out["heat_currents"]),
                                   "steady_state": dict(out["steady_state"]) if with_ss

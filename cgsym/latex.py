@@ -217,6 +217,10 @@ def derivation_text(d, only=SECTIONS) -> str:
             for name, J in heat_current_texts(d.heat_currents):
                 out.append(f"  J_{name} = {J}")
         parts = tuple(s for s in ("heat-currents", "steady-state") if s in only)
+        from .structured import definitions_text, is_structured
+        if parts and is_structured(ss.form):      # results in named rates (cgsym.structured)
+            out += [""] + definitions_text(ss.form)
+            parts = ()
         if parts:
             from .forms.compact import exceeds_size_limit, size_limit_note
             from .forms.render import compact_text

@@ -436,6 +436,12 @@ def steady_state(me: MasterEquation) -> SteadyState:
     # fast path: every block but the population block has a trivial kernel (proved by
     # full rank at a random rational point) and the population block has nullity one
     pop_comps = [c for c in comps if any(coords[ci][0] == "p" for ci in c)]
+    # a steady state too large to expand in the occupations: solved in named rates
+    # (cgsym.structured, imported here only: it builds on this module)
+    from .structured import structured_if_too_large
+    ss = structured_if_too_large(me, R0, blocks)
+    if ss is not None:
+        return ss
     if len(pop_comps) == 1 and len(pop_comps[0]) > EIGENBASIS_FROM \
             and not _modular_block(pop_comps[0], back):
         ss = _eigenbasis_steady_state(me, coords, len(pop_comps[0]), blocks)

@@ -129,6 +129,10 @@ def heat_currents(ss: SteadyState) -> HeatCurrents:
     me = ss.master_equation
     H = sp.Matrix(me.hamiltonian)
     out = []
+    from .structured import is_structured
+    if is_structured(ss.form):      # the steady state in named rates: J_p in the same
+        from .structured import structured_heat_currents
+        return structured_heat_currents(ss)
     if ss.form is not None:
         # J_p is linear in rho: J_p = sum_k c_k v_k with c_k = Tr[H D_p[E_k]] for the
         # real basis element E_k; summed over the common denominator in flint

@@ -344,6 +344,18 @@ def _steady_state_section(doc, d, comp, p, only):
         doc.align(rows)
         doc.where([a for a in comp.used([J for _, J in comp.heat_currents])
                    if a.kind not in ("occupation", "rate") and a not in named], p)
+    from ..structured import is_structured
+    form = d.steady_state.form
+    if is_structured(form) and ("heat-currents" in only or "steady-state" in only):
+        # results in named rates (cgsym.structured): every rate defined once
+        from .abbreviations import Abbreviation
+        states = ", ".join(rf"{i} = \texttt{{{_esc(s)}}}" for i, s in enumerate(form.states, 1))
+        doc.where([Abbreviation(s, e, p._print(s), "rate")
+                   for s, e in form.definitions.items()], p,
+                  label=rf"where (eigenstates numbered {states}; $\Gamma_{{p\,b\,a}}$ is the "
+                        r"rate of reservoir $p$ from eigenstate $b$ to $a$, $W$ their sum "
+                        r"over reservoirs, $K$ an entry of the coherences, $V$ an effective "
+                        r"rate with the coherences eliminated)")
 
 
 def _eigenbasis(doc, d, comp, p):
