@@ -1,0 +1,61 @@
+"""Adversarial tests (helper f, round g) of the modular steady-state solver, the
+ball-arithmetic screens of ``cgsym reproduce`` and ``statistics --at``.
+
+Each defect is an ``xfail(strict=True)`` test: the fix flips it.  The passing tests
+record what was attacked and held.
+"""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from cgsym.balls import ball_value, certainly_nonzero
+from cgsym.reproduce import _numerically_nonzero, exact_zero
+from cgsym.symbols import n
+
+w, T, x = sp.symbols("w T x", positive=True)
+POINT = {w: sp.Rational(4321, 10000), T: sp.Rational(7, 10), x: sp.Rational(11341, 10000)}
+
+# exactly zero, numerically delicate
+DELICATE_ZEROS = {
+    "radical product": sp.Mul(sp.sqrt(2), sp.sqrt(3), evaluate=False) - sp.sqrt(6),
+    "nested radical": sp.sqrt(5 + 2 * sp.sqrt(6)) - sp.sqrt(2) - sp.sqrt(3),
+    "exp log": sp.exp(sp.log(x, evaluate=False), evaluate=False) - x,
+    "n identity": n(w, T) + 1 - sp.exp(w / T) * n(w, T),
+    "n identity, huge exponent": n(1000 * w, T / 1000) + 1 - sp.exp(10**6 * w / T) * n(1000 * w, T / 1000),
+    "n identity, tiny exponent": n(w / 10**30, T) + 1 - sp.exp(w / T / 10**30) * n(w / 10**30, T),
+    "coth": sp.coth(w / (2 * T)) - (2 * n(w, T) + 1),
+    "cosh sinh": sp.cosh(x) ** 2 - sp.sinh(x) ** 2 - 1,
+    "branch cut, sqrt": sp.sqrt(-2 - (sp.Mul(sp.sqrt(2), sp.sqrt(3), evaluate=False) - sp.sqrt(6)) * sp.I,
+                                evaluate=False) - sp.I * sp.sqrt(2),
+    "branch cut, log": sp.log(-2 - (sp.Mul(sp.sqrt(2), sp.sqrt(3), evaluate=False) - sp.sqrt(6)) * sp.I,
+                              evaluate=False) - sp.log(2) - sp.I * sp.pi,
+}
+
+
+@pytest.mark.parametrize("name", sorted(DELICATE_ZEROS))
+def test_ball_screen_never_calls_a_delicate_zero_nonzero(name):
+    e = DELICATE_ZEROS[name]
+    assert not certainly_nonzero(e, POINT)
+    assert ball_value(e, POINT).contains(0)
+    assert not _numerically_nonzero(e)
+
+
+@pytest.mark.parametrize("e", [
+    sp.sqrt(2) - sp.Rational(14142135623730950488016887242097, 10**31),   # 1e-32 away
+    x * sp.Rational(1, 10**60),
+    sp.Heaviside(x) * (n(w, T) + 1 - sp.exp(w / T) * n(w, T) + sp.Rational(1, 10**25)),
+])
+def test_near_zero_nonzero_values_are_not_called_zero(e):
+    assert exact_zero(e) is False
+
+
+@pytest.mark.xfail(strict=True, reason="exact_zero knows sqrt(a)^2 = a for each rational a, "
+                   "but not sqrt(a)*sqrt(b) = sqrt(ab) nor denesting: a zero is called "
+                   "non-zero (a reproduce verdict would become a false erratum)")
+@pytest.mark.parametrize("e", [
+    sp.sqrt(3 + 2 * sp.sqrt(2)) - 1 - sp.sqrt(2),                   # built the ordinary way
+    sp.Mul(sp.sqrt(2), sp.sqrt(3), evaluate=False) - sp.sqrt(6),
+])
+def test_exact_zero_on_radical_identities(e):
+    assert exact_zero(e) is True
