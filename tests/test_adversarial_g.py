@@ -116,3 +116,13 @@ def test_modular_solver_large_coefficients():
     solve_fraction_free(R, A, b)                          # the exact route has no trouble
     nums, den = solve_modular(R, A, b)
     _assert_solves(rows, rhs, nums, den)
+
+
+@pytest.mark.xfail(strict=True, reason="balls.complex_value returns 0.0 for a non-zero value "
+                   "below 2**-160 whose ball at 256 bits still contains 0 (sqrt(1 + x/1e100) - 1 "
+                   "= 5.67e-101, a normal double): an absolute, not relative, zero cut-off")
+def test_complex_value_of_a_tiny_nonzero_value():
+    from cgsym.balls import complex_value
+    e = sp.sqrt(1 + x / sp.Integer(10) ** 100) - 1
+    v = complex_value(e, POINT)
+    assert v.real == pytest.approx(5.6705e-101, rel=1e-12)
