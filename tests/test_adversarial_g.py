@@ -143,20 +143,23 @@ def _evaluate(model, at, timeout, numeric=False, tmp_path=None):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60)
 
 
+def test_four_qubit_ring_numeric_says_not_unique():
+    """A ring with reservoirs on q1 and q3 has a dark state (|q2> - |q4> excitation):
+    the numeric pipeline says so at once."""
+    at = ["w=1.1341", "g=0.04321", "kh=0.0123", "kc=0.0271", "Th=2.3", "Tc=0.7"]
+    r = _evaluate("four-qubit-ring.toml", at, 60, numeric=True)
+    assert r.returncode == 2 and "not unique (kernel dimension 2)" in r.stderr
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the four-qubit RING (equal couplings, the chain's size; "
-                   "modular solver) did not finish in 280 s of CPU (840 s wall at load 7), "
-                   "where the four-qubit chain takes 45-52 s")
-def test_four_qubit_ring_finishes():
+@pytest.mark.xfail(strict=True, reason="the four-qubit RING (steady state not unique, kernel "
+                   "dimension 2, as --numeric says in 1 s) is not reported by the symbolic route: "
+                   "no answer after 280 s of CPU (840 s wall at load 7); the population block "
+                   "fails the rank test, so the modular solver is skipped for the general route")
+def test_four_qubit_ring_symbolic_says_not_unique():
     at = ["w=1.1341", "g=0.04321", "kh=0.0123", "kc=0.0271", "Th=2.3", "Tc=0.7"]
     r = _evaluate("four-qubit-ring.toml", at, 300)
-    assert r.returncode == 0, r.stderr
-    import json
-    J = json.loads(r.stdout)["heat_currents"]
-    JN = json.loads(_evaluate("four-qubit-ring.toml", at, 300, numeric=True).stdout)["heat_currents"]
-    for k in J:
-        assert J[k] == pytest.approx(JN[k], rel=1e-9)
-    assert abs(sum(J.values())) < 1e-15 and J["hot"] > 0
+    assert r.returncode == 2 and "not unique" in r.stderr, r.stderr
 
 
 @pytest.mark.slow
