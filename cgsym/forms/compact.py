@@ -566,32 +566,99 @@ def _search(space, num, den, abbrs):
         sd = 1 if d0 == den else (-1 if d0 == -den else 0)
         sn = 1 if n0 == num else (-1 if n0 == -num else 0)
         if sd and sn:
-            return r if sd * sn == 1 else _Rational(space, -r.const, r.parts)
+            if sd * sn == 1:
+                return r
+            neg = _Rational(space, -r.const, r.parts)
+            neg.nform = _Rational(space, -r.nform.const, r.nform.parts)
+            return neg
     r = _search_new(space, num, den, abbrs)
     memo.append((num, den, r))
     return r
 
 
 def _search_new(space, num, den, abbrs):
-    cands = [_rational(space, num, den)]
+    return _best_of(space, _rational(space, num, den), abbrs,
+                    _rational(space, *_in_gamma(space, num, den)) if space.subst else None)
+
+
+def _gamma_alt(space, f):
+    """The factor ``f`` (an irreducible _Form) with its occupations written through the
+    rate abbreviations, as a _Rational (memoised: a factor of J is one of J / J_sec)."""
+    memo = space.__dict__.setdefault("_alts", {})
+    for g, alt in memo.get(len(f.poly), ()):
+        if g == f.poly:
+            return alt
+    alt = _rational(space, *space.to_gamma(f.poly))
+    memo.setdefault(len(f.poly), []).append((f.poly, alt))
+    return alt
+
+
+def _best_of(space, nform, abbrs, gform=None):
+    """The best of the n-form (factored: const x irreducible factors), the Gamma-form
+    ``gform`` (None: the product of the factors' own Gamma-forms) and, factor by factor,
+    the shorter of the two (with each factor's own denominator of rates B_i^deg)."""
+    cands = [nform]
     if space.subst:
-        cands.append(_rational(space, *_in_gamma(space, num, den)))
-        # mixed: each factor of the n-form in whichever atoms is shorter (with the
-        # factor's own denominator of rates B_i^deg)
-        const, parts = cands[0].const, []
-        for f, e in cands[0].parts:
+        cost = lambda r: r.est + _defs_cost(space, r.gens, abbrs)   # noqa: E731
+        const, parts = nform.const, []
+        gconst, gparts = nform.const, []
+        for f, e in nform.parts:
             if not any(i in space.subst for i in f.gens):
                 parts.append((f, e))
+                gparts.append((f, e))
                 continue
-            alt = _rational(space, *space.to_gamma(f.poly))
-            cost = lambda r: r.est + _defs_cost(space, r.gens, abbrs)   # noqa: E731
+            alt = _gamma_alt(space, f)
+            gconst *= alt.const ** e
+            gparts += [(g, k * e) for g, k in alt.parts]
             if cost(alt) < f.est + _defs_cost(space, f.gens, abbrs):
                 const *= alt.const ** e
                 parts += [(g, k * e) for g, k in alt.parts]
             else:
                 parts.append((f, e))
-        cands.append(_Rational(space, const, parts))
-    return min(cands, key=lambda r: r.est + _defs_cost(space, r.gens, abbrs))
+        if gform is None:
+            gform = _Rational(space, gconst, _merged(gparts))
+        cands += [gform, _Rational(space, const, _merged(parts))]
+    best = min(cands, key=lambda r: r.est + _defs_cost(space, r.gens, abbrs))
+    best.nform = nform
+    return best
+
+
+def _merged(parts):
+    """(form, exponent) pairs with equal polynomials merged (exponents added, zero
+    dropped); forms without a polynomial are kept as they are."""
+    out = []
+    for f, e in parts:
+        for k, (g, e2) in enumerate(out):
+            if f.poly is not None and g.poly is not None and len(g.poly) == len(f.poly) \
+                    and g.poly == f.poly:
+                out[k] = (g, e2 + e)
+                break
+        else:
+            out.append((f, e))
+    return [(f, e) for f, e in out if e != 0]
+
+
+def _ratio_search(space, rj, rs, abbrs):
+    """The best form of J / J_sec from the factors of J and J_sec already found (their
+    n-forms ``rj.nform``, ``rs.nform``): the irreducible factors of a quotient are those
+    of the two, cancelled (in ZZ[x] they are unique up to sign), so no product of the
+    large polynomials is formed, cancelled or factored again."""
+    const = rj.nform.const / rs.nform.const
+    parts = list(rj.nform.parts)
+    for f, e in rs.nform.parts:
+        for k, (g, e2) in enumerate(parts):
+            if len(g.poly) != len(f.poly):
+                continue
+            if g.poly == f.poly:
+                parts[k] = (g, e2 - e)
+                break
+            if g.poly == -f.poly:
+                parts[k] = (g, e2 - e)
+                const *= (-1) ** e
+                break
+        else:
+            parts.append((f, -e))
+    return _best_of(space, _Rational(space, const, [(f, e) for f, e in parts if e]), abbrs)
 
 
 def _proved_or_plain(space, form, canonical, k, abbrs, what):
@@ -833,7 +900,7 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
             sn, sd = space.fraction(n_hc + i)
             if not sn.is_zero():
                 js = _search(space, sn, sd, abbrs)
-                R = _search(space, num * sd, den * sn, abbrs)
+                R = _ratio_search(space, best, js, abbrs)
                 # built (SymPy) only when the estimates say it may be the shorter one
                 if js.est + R.est + 1 <= 1.25 * best.est + 4:
                     sym = sp.Symbol(_unique(f"Jsec_{name}", set(taken)), real=True)
