@@ -1308,7 +1308,7 @@ def _math_number(x: str) -> str:
 
 
 #: a function written in an evidence string, "G(tau) = ..." or "gamma(w) = ..."
-_FUNC_DEF = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z0-9]*)\(([^()=]*)\) = ")
+_FUNC_DEF = re.compile(r"(?<![\w.\-])([A-Za-z][A-Za-z0-9]*)\(((?:[^()=]|\([^()=]*\))*)\) = ")
 #: names a formula may use: one letter, Greek, a name with an underscore (omega_m),
 #: the functions SymPy reads; any other word (English) ends the formula
 _MATH_FUNCS = {"exp", "cos", "sin", "tan", "cosh", "sinh", "tanh", "coth", "log", "sqrt",
@@ -1328,6 +1328,8 @@ def _formula_latex(text: str, names=()) -> str | None:
         if not (len(w) == 1 or w in _GREEK or w in _MATH_FUNCS or "_" in w or w in names):
             return None
     if "=" in text or ", " in text or ";" in text:
+        return None
+    if re.search(r"\d[eE][-+]?\d|\dj\b", text):      # 1e-05, Python's complex 0.5j
         return None
     s = re.sub(r"\|([^|]+)\|", r" Abs(\1) ", text)
     s = re.sub(r"(\w+\([^()]*\)|\w+)\^\*", r"conjugate(\1)", s)
@@ -1369,17 +1371,19 @@ def _formula_spans(text: str):
         lhs = _formula_latex(m.group(0)[:-3], (m.group(1),))
         if lhs is None:
             continue
-        rest = text[m.end():]
-        ends = sorted({k for k in range(1, len(rest) + 1)
-                       if k == len(rest) or rest[k] in " ,;:)"}, reverse=True)
-        for k in ends[:80]:
-            rhs = _formula_latex(rest[:k].rstrip(".").strip(), (m.group(1),))
+        rest = text[m.end():m.end() + 240]
+        found = None
+        for k in range(1, len(rest) + 1):          # the longest that reads wins
+            if k < len(rest) and rest[k] not in " ,;:)":
+                continue
+            piece = rest[:k].rstrip(".")
+            rhs = _formula_latex(piece.strip(), (m.group(1),))
             if rhs is not None:
-                out.append((False, text[pos:m.start()]))
-                out.append((True, f"{lhs} = {rhs}"))
-                k = len(rest[:k].rstrip("."))
-                pos = m.end() + k
-                break
+                found = (rhs, len(piece))
+        if found is not None:
+            out.append((False, text[pos:m.start()]))
+            out.append((True, f"{lhs} = {found[0]}"))
+            pos = m.end() + found[1]
     out.append((False, text[pos:]))
     return out
 
