@@ -347,3 +347,40 @@ def test_flint_counts_and_substitutions_agree_with_sympy():
     rhs = space.ring.to_sympy(P) / space.ring.to_sympy(M)
     assert sp.cancel(lhs - rhs) == 0 and space.subst
 
+
+#: one sign and one factor 2 changed deep inside the compact LaTeX (the last occurrence)
+PERTURB = {
+    ("two-qubits-two-baths", "partial-secular", True): [
+        (r"\Gamma_{h} + 4 \Omega^{2}", r"\Gamma_{h} - 4 \Omega^{2}"),
+        (r"4 \Omega^{2}", r"2 \Omega^{2}")],
+    ("two-qubits-two-baths", "partial-secular", False): [
+        (r" + \Gamma_{h+}", r" - \Gamma_{h+}"),
+        (r"2 \Gamma_{", r"\Gamma_{")],
+}
+
+
+@pytest.mark.parametrize("name,regime,weak", [
+    pytest.param(*k, id=f"{k[0]}-{k[1]}-{'weak' if k[2] else 'full'}",
+                 marks=[] if k[2] else [pytest.mark.slow]) for k in PERTURB])
+def test_check_catches_a_changed_compact_latex(name, regime, weak, capsys):
+    """The round trip is a proof, not a guess: the same compact LaTeX with one sign or
+    one factor 2 changed (deep inside, not an overall factor) is DIFFERENT, exit 1, with
+    a counterexample, for a small current (weak internal, 2.8 s CPU) and a large one (3.5 kB
+    of LaTeX, 9,194 ops canonical; 7 s CPU, slow); the unchanged LaTeX is EQUAL by exact
+    proof."""
+    from cgsym.check import check
+    d = derivation(name, regime, weak)
+    c = d.compact(steady_state=False)
+    J = dict(c.heat_currents)["h"]
+    tex, where = _compact_latex_and_where(c, J)
+    r = check(name, regime, weak, "J[h]", tex, where, latex=True)
+    assert r.equal and r.method == "exact"
+    wflags = [a for w in where for a in ("--where", w)]
+    for old, new in PERTURB[(name, regime, weak)]:
+        i = tex.rfind(old)
+        assert i >= 0, (old, tex)
+        bad = tex[:i] + new + tex[i + len(old):]
+        rc = main(["check", name, "--regime", regime] + (["--weak-internal"] if weak else [])
+                  + ["--quantity", "J[h]", "--expr", bad, "--latex"] + wflags)
+        out = capsys.readouterr().out
+        assert rc == 1 and out.startswith("DIFFERENT") and " at " in out, (old, new, out)
