@@ -217,7 +217,7 @@ from conftest import SHIPPED, REGIMES, case_marks  # noqa: E402
 
 #: every shipped model x regime x limit whose round trip costs about a second of CPU
 #: or less (derive, compact, LaTeX, read back, compared in flint: 0.14-1.3 s each,
-#: 8.0 s of CPU for the 17, measured 2026-12-07 on the loaded machine); the detuned
+#: 9.0 s of CPU for the 17, measured 2026-12-07 on the loaded machine); the detuned
 #: qubits (3 s per derivation, twice), the ohmic tunnelling qubit without the weak limit
 #: in the secular regime (derive 12 s, check 80 s per current: 187 s CPU) and the cases
 #: whose derivation is slow (conftest.SLOW_CASES: 12.7k-term currents with radicals,
