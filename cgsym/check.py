@@ -37,7 +37,7 @@ from .symbols import n, rewrite_occupations
 class CheckResult(Printable):
     quantity: str
     equal: bool
-    derived: sp.Expr
+    derived_source: object            # the derived expression, or a callable building it
     user: sp.Expr
     method: str                       # "exact" | "numeric"
     difference: sp.Expr | None        # simplified difference (when small)
@@ -47,6 +47,15 @@ class CheckResult(Printable):
     hint: str = ""                    # what such a factor usually means
     # the difference in compact form (cgsym.forms): (expr, abbreviations it uses)
     compact_difference: tuple = ()
+
+    @property
+    def derived(self) -> sp.Expr:
+        """The derived expression (built on first use when the comparison was decided
+        from its exact forms: seconds for the 10^4-term closed forms)."""
+        if "_derived" not in self.__dict__:
+            src = self.derived_source
+            self.__dict__["_derived"] = sp.sympify(src() if callable(src) else src)
+        return self.__dict__["_derived"]
 
     def __str__(self):
         if self.equal:
@@ -165,6 +174,51 @@ def _numeric(expr, pt, dps=30):
         raise CgsymError(f"the expression does not evaluate to a number (left: {v})") from None
 
 
+def _tree_values(expr, pts, dps: int = 40) -> list:
+    """``expr`` at every point (complex numbers), evaluated node by node along its tree
+    with mpmath at ``dps`` digits, each shared subtree once: linear in the tree's size
+    (SymPy's substitution and ``evalf`` of a 10^5-node closed form take 15 s a point).
+    n(w, T) is 1/(exp(w/T) - 1); a node of another kind is evaluated by SymPy."""
+    k = len(pts)
+    memo = {}
+    with mpmath.workdps(dps):
+        def ev(e):
+            got = memo.get(e)
+            if got is not None:
+                return got
+            if e.is_Symbol:
+                v = [mpmath.mpf(pt[e]) for pt in pts]
+            elif e.is_Number:
+                v = [mpmath.mpmathify(e.evalf(dps))] * k
+            elif e is sp.I:
+                v = [mpmath.mpc(0, 1)] * k
+            elif e.is_Add:
+                parts = [ev(a) for a in e.args]
+                v = [mpmath.fsum(x) for x in zip(*parts)]
+            elif e.is_Mul:
+                parts = [ev(a) for a in e.args]
+                v = [mpmath.fprod(x) for x in zip(*parts)]
+            elif e.is_Pow:
+                base = ev(e.base)
+                if e.exp.is_Integer:
+                    q = int(e.exp)
+                    v = [b ** q for b in base]
+                else:
+                    ex = ev(e.exp)
+                    v = [mpmath.power(b, x) for b, x in zip(base, ex)]
+            elif isinstance(e, n):
+                w, T = ev(e.args[0]), ev(e.args[1])
+                v = [1 / mpmath.expm1(a / b) for a, b in zip(w, T)]
+            elif isinstance(e, sp.exp):
+                v = [mpmath.exp(a) for a in ev(e.args[0])]
+            else:
+                v = [mpmath.mpmathify(sp.N(rewrite_occupations(e).xreplace(pt), dps))
+                     for pt in pts]
+            memo[e] = v
+            return v
+        return [complex(x) for x in ev(sp.sympify(expr))]
+
+
 def _points(model: Model, count: int, seed: int = 7):
     rng = random.Random(seed)
     pts = []
@@ -178,15 +232,85 @@ def _points(model: Model, count: int, seed: int = 7):
     return pts
 
 
-def compare(model: Model, derived, user, quantity: str = "") -> CheckResult:
-    derived, user = sp.sympify(derived), sp.sympify(user)
+def derived_forms(d, quantity: str):
+    """The derived quantity as exact flint forms, ((RationalForm, sign), ...) summed, for
+    the heat currents (``J[p]``, ``J``), or None (other quantities, stored results)."""
+    hcs = d.heat_currents
+    if hcs is None or not hcs.forms:
+        return None
+    q = quantity.strip()
+    if q == "J" and len(d.model.reservoirs) == 2:
+        a, b = (r.name for r in d.model.reservoirs)
+        return ((hcs.form(a), 1), (hcs.form(b), -1))
+    m = re.fullmatch(r"J\[\s*([A-Za-z0-9_]+)\s*\]", q)
+    if m and m.group(1) in hcs.reservoirs:
+        return ((hcs.form(m.group(1)), 1),)
+    return None
+
+
+def equal_in_flint(model: Model, forms, user) -> bool:
+    """Whether ``user`` equals sum(sign * form) exactly, decided in python-flint: the
+    derived forms' polynomials and the user's expression (read along its tree, no
+    expansion in SymPy) as fractions in one ring of the parameters and atoms (n(w, T),
+    radicals r_b with r_b^Q = b, i with i^2 = -1).  Equal gcd-cancelled fractions, or
+    equal reduced cross products, prove equality; False means "not proved" (the
+    caller goes on with the SymPy comparison), never "different"."""
+    from .forms.compact import _Space
+    try:
+        space = _Space(model, [user], (), sources=[f for f, _ in forms])
+        e = space._map_exp_powers(space.exprs[0])
+        from .flintalg import fraction_tree
+        n1, d1 = fraction_tree(space.ring, space.atom_index, e)
+        n1, d1 = space.reduce_iota(n1), space.reduce_iota(d1)
+        n2, d2 = space.ring.ctx.from_dict({}), space.ring.one()
+        for f, sign in forms:
+            a, b = space.import_poly(f, f.nums[0]), space.import_poly(f, f.den)
+            if b == d2:
+                n2 = n2 + sign * a
+            else:
+                g = d2.gcd(b)
+                n2, d2 = n2 * (b // g) + sign * a * (d2 // g), d2 * (b // g)
+        n2 = space.reduce_iota(n2)
+    except (ValueError, TypeError, ZeroDivisionError, CgsymError, sp.PolynomialError):
+        return False
+    return space.equal_fractions(n1, d1, n2, d2)
+
+
+#: count_ops above which a difference refuted numerically is left as it is
+_TIDY_LIMIT = 2000
+
+
+def compare(model: Model, derived, user, quantity: str = "", forms=None) -> CheckResult:
+    """``derived`` (a SymPy expression, or a callable building it) against ``user``;
+    ``forms``: the derived value as exact flint forms (:func:`derived_forms`), which
+    decide equality without SymPy's cancel of the difference."""
+    user = sp.sympify(user)
     extra = user.free_symbols - set(model.symbols)
     if extra:
         raise CgsymError(f"your expression uses {', '.join(sorted(map(str, extra)))}, which the "
                          f"model does not define; add --where NAME=EXPR")
+    if forms is not None and equal_in_flint(model, forms, user):
+        # proved; confirmed numerically at the six points: the exact forms evaluated over
+        # QQ at 40-digit atoms, the user's expression along its tree at 40 digits
+        pts = _points(model, 6)
+        for pt, b in zip(pts, _tree_values(user, pts)):
+            a = sum(sign * f.evaluate({s.name: v for s, v in pt.items()})[0]
+                    for f, sign in forms)
+            if abs(a - b) > 1e-12 * max(abs(a), abs(b), 1e-300):
+                raise CgsymError("internal error: exact and numeric comparisons disagree")
+        return CheckResult(quantity, True, derived, user, "exact", None)
+    derived = sp.sympify(derived() if callable(derived) else derived)
     diff = derived - user
     exact = False
+    # a large difference already shown nonzero at a point is not cancelled in SymPy
+    # (minutes for the 9k-op currents): the counterexample decides, the flint forms
+    # having failed to prove it equal
+    large = forms is not None and sp.count_ops(diff) > _TIDY_LIMIT and any(
+        abs(a - b) > 1e-20 * max(abs(a), abs(b), 1e-300)
+        for a, b in ((_numeric(derived, pt), _numeric(user, pt)) for pt in _points(model, 6)))
     try:
+        if large:
+            raise TypeError("not tidied")
         t = tidy(diff, factor=False)
         exact = t == 0
         if not exact:
@@ -207,7 +331,7 @@ def compare(model: Model, derived, user, quantity: str = "") -> CheckResult:
             return CheckResult(quantity, False, derived, user, "numeric", small, point,
                                (_fmt(a), _fmt(b)), factor,
                                _factor_hint(model, quantity, factor),
-                               _compact_difference(model, t))
+                               () if large else _compact_difference(model, t))
     return CheckResult(quantity, True, derived, user, "exact" if exact else "numeric", None)
 
 
@@ -291,8 +415,13 @@ def check(model, regime: str, weak_internal: bool, quantity: str, expr: str,
     table = _symbol_table(model, where)
     user = read_expression(expr, table, latex=True if latex else None)
     d = derive(model, regime, weak_internal)
-    derived = derived_quantity(d, quantity)
-    return compare(model, derived, user, quantity)
+    forms = derived_forms(d, quantity)
+    if forms is None:
+        return compare(model, derived_quantity(d, quantity), user, quantity)
+    if not d.steady_state.unique:
+        d.steady_state.require_unique()      # the one-line error (builds no matrix)
+    # the SymPy expression is built once the flint comparison has decided
+    return compare(model, lambda: derived_quantity(d, quantity), user, quantity, forms)
 
 
 def main(args) -> int:

@@ -1400,13 +1400,103 @@ def _math_number(x: str) -> str:
     return x
 
 
+#: a function written in an evidence string, "G(tau) = ..." or "gamma(w) = ..."
+_FUNC_DEF = re.compile(r"(?<![\w.\-])([A-Za-z][A-Za-z0-9]*)\(((?:[^()=]|\([^()=]*\))*)\) = ")
+#: names a formula may use: one letter, Greek, a name with an underscore (omega_m),
+#: the functions SymPy reads; any other word (English) ends the formula
+_MATH_FUNCS = {"exp", "cos", "sin", "tan", "cosh", "sinh", "tanh", "coth", "log", "sqrt",
+               "Abs", "conjugate"}
+
+
+def _formula_latex(text: str, names=()) -> str | None:
+    """LaTeX of a formula written in an evidence string (``e^(-0.7|tau|)``,
+    ``0.05 (w/3) e^(-w/3)``, ``G(tau)^*``) via SymPy's parser and printer, or None if
+    it does not read as one.  Numbers keep their written digits (each is a symbol named
+    by its text), ``|x|`` is Abs(x), ``x^*`` its conjugate, ``e`` and ``i`` the
+    constants, a ``name(...)`` not known to SymPy an undefined function."""
+    from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application,
+                                            parse_expr, standard_transformations)
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", text)
+    for w in words:
+        if not (len(w) == 1 or w in _GREEK or w in _MATH_FUNCS or "_" in w or w in names):
+            return None
+    if "=" in text or ", " in text or ";" in text:
+        return None
+    if re.search(r"\d[eE][-+]?\d|\dj\b", text):      # 1e-05, Python's complex 0.5j
+        return None
+    s = re.sub(r"\|([^|]+)\|", r" Abs(\1) ", text)
+    s = re.sub(r"(\w+\([^()]*\)|\w+)\^\*", r"conjugate(\1)", s)
+    local = {"e": sp.E, "i": sp.Symbol("i")}
+    for f in set(re.findall(r"([A-Za-z][A-Za-z0-9_]*)\(", s)) - _MATH_FUNCS:
+        local[f] = sp.Function(f)
+    for w in words:
+        if w not in local and w not in _MATH_FUNCS:
+            local[w] = sp.Symbol(w)
+
+    def number(m):
+        key = f"NUMBER{len(local)}Q"
+        local[key] = sp.Symbol(m.group(0))
+        return f" {key} "
+    s = re.sub(r"\d+\.\d+", number, s)
+    try:
+        e = parse_expr(s, local_dict=local, global_dict={"Abs": sp.Abs, "conjugate": sp.conjugate,
+                                                          **{f: getattr(sp, f) for f in
+                                                             _MATH_FUNCS - {"Abs", "conjugate"}},
+                                                          "Integer": sp.Integer,
+                                                          "Symbol": sp.Symbol,
+                                                          "Function": sp.Function},
+                       transformations=standard_transformations
+                       + (implicit_multiplication_application, convert_xor))
+    except Exception:       # noqa: BLE001 - any reading failure: the text stays text
+        return None
+    if not isinstance(e, sp.Expr):
+        return None
+    return sp.latex(e)
+
+
+def _formula_spans(text: str):
+    """[(is_formula, piece)]: "F(x) = RHS" with the longest RHS that reads as a formula
+    (ending before a comma, semicolon, colon, bracket or the end) typeset whole."""
+    out, pos = [], 0
+    for m in _FUNC_DEF.finditer(text):
+        if m.start() < pos:
+            continue
+        lhs = _formula_latex(m.group(0)[:-3], (m.group(1),))
+        if lhs is None:
+            continue
+        rest = text[m.end():m.end() + 240]
+        found = None
+        for k in range(1, len(rest) + 1):          # the longest that reads wins
+            if k < len(rest) and rest[k] not in " ,;:)":
+                continue
+            piece = rest[:k].rstrip(".")
+            rhs = _formula_latex(piece.strip(), (m.group(1),))
+            if rhs is not None:
+                found = (rhs, len(piece))
+        if found is not None:
+            out.append((False, text[pos:m.start()]))
+            out.append((True, f"{lhs} = {found[0]}"))
+            pos = m.end() + found[1]
+    out.append((False, text[pos:]))
+    return out
+
+
 def evidence_latex(text: str) -> str:
-    """Evidence strings typeset: parameter assignments (omega_S=1.1341), names with
-    subscripts (sigma_{1+}, T_l), Greek names and numbers in scientific notation become
-    inline mathematics; the rest is text (escaped), so lines can break between words."""
+    """Evidence strings typeset: formulas "F(x) = ..." (read by SymPy, printed by its
+    LaTeX printer), parameter assignments (omega_S=1.1341), names with subscripts
+    (sigma_{1+}, T_l), Greek names and numbers in scientific notation become inline
+    mathematics; the rest is text (escaped), so lines can break between words."""
+    return "".join("$" + piece + "$" if formula else _evidence_words(piece)
+                   for formula, piece in _formula_spans(text))
+
+
+def _evidence_words(text: str) -> str:
     out = []
+    # "T = 0.4321" is one assignment, like "T=0.4321"
+    text = re.sub(r"(?<![\w=])([A-Za-z][A-Za-z0-9]*(?:_\{?[A-Za-z0-9+\-,]+\}?)?) = "
+                  r"([-+]?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)(?=[\s,;:)\].]|$)", r"\1=\2", text)
     for word in text.split(" "):
-        m = re.match(r"^([\[(]*)(.*?)([\]),;:]*)$", word)
+        m = re.match(r"^([\[(]*)(.*?)([\]),;:.]*)$", word)
         lead, core, trail = m.groups() if m else ("", word, "")
         a = _ASSIGN.match(core)
         if a:

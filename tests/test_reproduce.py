@@ -207,3 +207,23 @@ def test_evidence_typesets_symbols_but_not_python_names():
         r"G from correlation\_function ($4.6\times 10^{-5}$"
     assert evidence_latex("cgsym.coarse_graining.gamma_element_dt") == \
         r"cgsym.coarse\_graining.gamma\_element\_dt"
+
+
+def test_evidence_formulas_are_typeset_by_sympy():
+    """A formula written in an evidence string ("G(tau) = e^(-0.7|tau|)...", "gamma(w) =
+    0.05 (w/3) e^(-w/3)") is read by SymPy's parser and printed by its LaTeX printer;
+    numbers keep their digits, English words end a formula, "T = 0.4321" is an
+    assignment, and a Python name stays text."""
+    from cgsym.reproduce import evidence_latex
+    out = evidence_latex("G(tau) = e^(-0.7|tau|)(1.1 cos 1.3 tau - 0.6 i sin 1.3 tau) "
+                         "(G(-tau) = G(tau)^*), Eq. (45) in closed form")
+    assert out.startswith(r"$G{\left(\tau \right)} = ")
+    assert r"e^{- 0.7 \left|{\tau}\right|}" in out and r"\cos{\left(1.3 \tau \right)}" in out
+    assert r"$G{\left(- \tau \right)} = \overline{G{\left(\tau \right)}}$" in out
+    assert out.endswith("Eq. (45) in closed form") and "^(" not in out
+    out = evidence_latex("Ohmic bath gamma(w) = 0.05 (w/3) e^(-w/3), T = 0.4321, "
+                         "dt = 2.7: cgsym.coarse_graining.gamma_element_dt")
+    assert r"$\gamma{\left(w \right)} = \frac{0.05 w e^{- \frac{w}{3}}}{3}$" in out
+    assert r"$T = 0.4321$" in out and r"gamma\_element\_dt" in out
+    # a formula followed by words: the words stay text
+    assert evidence_latex("F(x) = 2 x then stops") == r"$F{\left(x \right)} = 2 x$ then stops"

@@ -230,6 +230,32 @@ class _Space:
                 p = acc
         return self.reduce_iota(p)
 
+    def equal_fractions(self, n1, d1, n2, d2) -> bool:
+        """Whether n1/d1 = n2/d2, exactly.  True is a proof; False is one too without i
+        and radicals, else "not proved".
+
+        In ZZ[x] (a unique factorisation domain) a fraction cancelled by the gcd of
+        numerator and denominator, with the denominator's leading coefficient positive,
+        is unique: equal canonical pairs prove equality (two gcds instead of the cross
+        products: 20k x 10k terms took 23 s for one current), and without i and
+        radicals (relations i^2 = -1, r^Q = b) unequal pairs prove inequality.  With
+        them, each of the four polynomials is reduced by the relations first (a SymPy
+        expression read back has sqrt(b)^2 = b folded, a canonical form may not) and
+        compared again; the reduced cross products (10^7 terms for the detuned qubits'
+        currents) only when that does not decide."""
+        if n1.is_zero() or n2.is_zero():
+            return n1.is_zero() and n2.is_zero()
+        if canonical_fraction(n1, d1) == canonical_fraction(n2, d2):
+            return True
+        if not self.rad_rel and not any(self.has_iota(x) for x in (n1, n2, d1, d2)):
+            return False
+        r = [self.reduce(x) for x in (n1, d1, n2, d2)]
+        if r[0].is_zero() or r[2].is_zero():
+            return r[0].is_zero() and r[2].is_zero()
+        if canonical_fraction(r[0], r[1]) == canonical_fraction(r[2], r[3]):
+            return True
+        return self.reduce(r[0] * r[3]) == self.reduce(r[2] * r[1])
+
     def _gen(self, s):
         mon = [0] * len(self.gens)
         mon[self.index[s]] = 1
@@ -540,32 +566,99 @@ def _search(space, num, den, abbrs):
         sd = 1 if d0 == den else (-1 if d0 == -den else 0)
         sn = 1 if n0 == num else (-1 if n0 == -num else 0)
         if sd and sn:
-            return r if sd * sn == 1 else _Rational(space, -r.const, r.parts)
+            if sd * sn == 1:
+                return r
+            neg = _Rational(space, -r.const, r.parts)
+            neg.nform = _Rational(space, -r.nform.const, r.nform.parts)
+            return neg
     r = _search_new(space, num, den, abbrs)
     memo.append((num, den, r))
     return r
 
 
 def _search_new(space, num, den, abbrs):
-    cands = [_rational(space, num, den)]
+    return _best_of(space, _rational(space, num, den), abbrs,
+                    _rational(space, *_in_gamma(space, num, den)) if space.subst else None)
+
+
+def _gamma_alt(space, f):
+    """The factor ``f`` (an irreducible _Form) with its occupations written through the
+    rate abbreviations, as a _Rational (memoised: a factor of J is one of J / J_sec)."""
+    memo = space.__dict__.setdefault("_alts", {})
+    for g, alt in memo.get(len(f.poly), ()):
+        if g == f.poly:
+            return alt
+    alt = _rational(space, *space.to_gamma(f.poly))
+    memo.setdefault(len(f.poly), []).append((f.poly, alt))
+    return alt
+
+
+def _best_of(space, nform, abbrs, gform=None):
+    """The best of the n-form (factored: const x irreducible factors), the Gamma-form
+    ``gform`` (None: the product of the factors' own Gamma-forms) and, factor by factor,
+    the shorter of the two (with each factor's own denominator of rates B_i^deg)."""
+    cands = [nform]
     if space.subst:
-        cands.append(_rational(space, *_in_gamma(space, num, den)))
-        # mixed: each factor of the n-form in whichever atoms is shorter (with the
-        # factor's own denominator of rates B_i^deg)
-        const, parts = cands[0].const, []
-        for f, e in cands[0].parts:
+        cost = lambda r: r.est + _defs_cost(space, r.gens, abbrs)   # noqa: E731
+        const, parts = nform.const, []
+        gconst, gparts = nform.const, []
+        for f, e in nform.parts:
             if not any(i in space.subst for i in f.gens):
                 parts.append((f, e))
+                gparts.append((f, e))
                 continue
-            alt = _rational(space, *space.to_gamma(f.poly))
-            cost = lambda r: r.est + _defs_cost(space, r.gens, abbrs)   # noqa: E731
+            alt = _gamma_alt(space, f)
+            gconst *= alt.const ** e
+            gparts += [(g, k * e) for g, k in alt.parts]
             if cost(alt) < f.est + _defs_cost(space, f.gens, abbrs):
                 const *= alt.const ** e
                 parts += [(g, k * e) for g, k in alt.parts]
             else:
                 parts.append((f, e))
-        cands.append(_Rational(space, const, parts))
-    return min(cands, key=lambda r: r.est + _defs_cost(space, r.gens, abbrs))
+        if gform is None:
+            gform = _Rational(space, gconst, _merged(gparts))
+        cands += [gform, _Rational(space, const, _merged(parts))]
+    best = min(cands, key=lambda r: r.est + _defs_cost(space, r.gens, abbrs))
+    best.nform = nform
+    return best
+
+
+def _merged(parts):
+    """(form, exponent) pairs with equal polynomials merged (exponents added, zero
+    dropped); forms without a polynomial are kept as they are."""
+    out = []
+    for f, e in parts:
+        for k, (g, e2) in enumerate(out):
+            if f.poly is not None and g.poly is not None and len(g.poly) == len(f.poly) \
+                    and g.poly == f.poly:
+                out[k] = (g, e2 + e)
+                break
+        else:
+            out.append((f, e))
+    return [(f, e) for f, e in out if e != 0]
+
+
+def _ratio_search(space, rj, rs, abbrs):
+    """The best form of J / J_sec from the factors of J and J_sec already found (their
+    n-forms ``rj.nform``, ``rs.nform``): the irreducible factors of a quotient are those
+    of the two, cancelled (in ZZ[x] they are unique up to sign), so no product of the
+    large polynomials is formed, cancelled or factored again."""
+    const = rj.nform.const / rs.nform.const
+    parts = list(rj.nform.parts)
+    for f, e in rs.nform.parts:
+        for k, (g, e2) in enumerate(parts):
+            if len(g.poly) != len(f.poly):
+                continue
+            if g.poly == f.poly:
+                parts[k] = (g, e2 - e)
+                break
+            if g.poly == -f.poly:
+                parts[k] = (g, e2 - e)
+                const *= (-1) ** e
+                break
+        else:
+            parts.append((f, -e))
+    return _best_of(space, _Rational(space, const, [(f, e) for f, e in parts if e]), abbrs)
 
 
 def _proved_or_plain(space, form, canonical, k, abbrs, what):
@@ -594,20 +687,7 @@ def _prove(space, form, k, abbrs, what: str, target=None):
     n1, d1 = space.fraction_of(expand_abbreviations(
         form, [a for a in abbrs if a.kind in ("result", "denominator")]))
     n2, d2 = target if target is not None else space.fraction(k)
-    # In ZZ[x] (a unique factorisation domain) a fraction cancelled by the gcd of
-    # numerator and denominator, with the denominator's leading coefficient positive, is
-    # unique: equal canonical pairs prove equality (two gcds instead of the cross
-    # products: 20k x 10k terms took 23 s for one current), and without i and radicals
-    # (relations i^2 = -1, r^Q = b) unequal pairs prove inequality.
-    if n1.is_zero() or n2.is_zero():
-        same = n1.is_zero() and n2.is_zero()
-    else:
-        (a1, b1), (a2, b2) = canonical_fraction(n1, d1), canonical_fraction(n2, d2)
-        same = a1 == a2 and b1 == b2
-    if same:
-        return
-    free = not space.rad_rel and not any(space.has_iota(x) for x in (n1, n2, d1, d2))
-    if free or space.reduce(n1 * d2) != space.reduce(n2 * d1):
+    if not space.equal_fractions(n1, d1, n2, d2):
         raise CgsymError(f"internal error: the compact form of {what} is not equal to the "
                          f"canonical one (not shown)")
 
@@ -820,7 +900,7 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
             sn, sd = space.fraction(n_hc + i)
             if not sn.is_zero():
                 js = _search(space, sn, sd, abbrs)
-                R = _search(space, num * sd, den * sn, abbrs)
+                R = _ratio_search(space, best, js, abbrs)
                 # built (SymPy) only when the estimates say it may be the shorter one
                 if js.est + R.est + 1 <= 1.25 * best.est + 4:
                     sym = sp.Symbol(_unique(f"Jsec_{name}", set(taken)), real=True)
