@@ -118,9 +118,6 @@ def test_modular_solver_large_coefficients():
     _assert_solves(rows, rhs, nums, den)
 
 
-@pytest.mark.xfail(strict=True, reason="balls.complex_value returns 0.0 for a non-zero value "
-                   "below 2**-160 whose ball at 256 bits still contains 0 (sqrt(1 + x/1e100) - 1 "
-                   "= 5.67e-101, a normal double): an absolute, not relative, zero cut-off")
 def test_complex_value_of_a_tiny_nonzero_value():
     from cgsym.balls import complex_value
     e = sp.sqrt(1 + x / sp.Integer(10) ** 100) - 1
