@@ -50,9 +50,6 @@ def test_near_zero_nonzero_values_are_not_called_zero(e):
     assert exact_zero(e) is False
 
 
-@pytest.mark.xfail(strict=True, reason="exact_zero knows sqrt(a)^2 = a for each rational a, "
-                   "but not sqrt(a)*sqrt(b) = sqrt(ab) nor denesting: a zero is called "
-                   "non-zero (a reproduce verdict would become a false erratum)")
 @pytest.mark.parametrize("e", [
     sp.sqrt(3 + 2 * sp.sqrt(2)) - 1 - sp.sqrt(2),                   # built the ordinary way
     sp.Mul(sp.sqrt(2), sp.sqrt(3), evaluate=False) - sp.sqrt(6),
