@@ -603,7 +603,7 @@ def _undecided_zero(e, nodes) -> bool:
         try:
             x = sp.Dummy("x")
             return sp.minimal_polynomial(e, x) == x
-        except (NotImplementedError, sp.polys.polyerrors.PolynomialError, ValueError):
+        except (NotImplementedError, sp.polys.polyerrors.BasePolynomialError, ValueError):
             pass
     base = _screen_point(free)
     for k in range(4):

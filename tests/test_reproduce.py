@@ -221,7 +221,10 @@ def test_exact_zero_radicals_are_canonical_and_non_zero_is_a_proof():
     assert exact_zero(sp.sqrt(2) + sp.sqrt(3) - sp.sqrt(5 + 2 * sp.sqrt(6)))
     assert exact_zero(mul(sp.sqrt(-6), sp.sqrt(3)) - 3 * sp.I * sp.sqrt(2))
     assert exact_zero(sp.sqrt(2) * x - x) is False
-    for z in (sp.cos(x) ** 2 + sp.sin(x) ** 2 - 1, mul(sp.sqrt(x), sp.sqrt(x)) - x):
+    # nested radicals that do not denest: a constant is decided by its minimal polynomial
+    assert exact_zero(mul(sp.sqrt(1 + sp.sqrt(2)), sp.sqrt(sp.sqrt(2) - 1)) - 1)
+    for z in (sp.cos(x) ** 2 + sp.sin(x) ** 2 - 1, mul(sp.sqrt(x), sp.sqrt(x)) - x,
+              sp.log(6) - sp.log(2) - sp.log(3)):
         with pytest.raises(UndecidedZero):
             exact_zero(z)
         assert exact_zero(z + sp.Rational(1, 10**200)) is False   # a ball excludes 0
