@@ -707,7 +707,9 @@ def _check_consistent(exact: bool, devs: Sequence[float], what: str):
 
 def compare_scalar(printed, derived, model, points: Sequence[Mapping] | None = None,
                    what: str = "value") -> Comparison:
-    """Exact difference (:func:`exact_zero`) and values at odd points."""
+    """Exact difference (:func:`exact_zero`) and values at odd points.  An exact test
+    that decides neither way raises :class:`UndecidedZero` (a :class:`CgsymError`:
+    ``cgsym reproduce`` stops with that one line rather than report an erratum)."""
     exact = exact_zero(sp.sympify(printed) - sp.sympify(derived))
     rows, devs = [], []
     for pt in points if points is not None else odd_points(model, 2):
@@ -723,7 +725,7 @@ def compare_scalar(printed, derived, model, points: Sequence[Mapping] | None = N
 def compare_matrix(printed, derived, model, points: Sequence[Mapping] | None = None,
                    what: str = "matrix") -> Comparison:
     """Entrywise exact difference, and the largest entry deviation at odd points
-    (relative to the largest entry)."""
+    (relative to the largest entry); :class:`UndecidedZero` as :func:`compare_scalar`."""
     import numpy as np
     P, D = sp.Matrix(printed), sp.Matrix(derived)
     if P.shape != D.shape:
