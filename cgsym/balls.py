@@ -8,9 +8,12 @@ operation rounds outward.  Two uses follow:
 * a **proof of non-zeroness**: a ball that excludes 0 proves the expression is not
   identically zero (:func:`certainly_nonzero`);
 * **values to a stated accuracy** (:func:`complex_value`): the working precision is
-  raised until both parts are known to ``bits`` relative bits (or are known to be 0 to
-  far below that), then the midpoints are rounded to double precision, truncating
-  to nearest as SymPy's ``complex(Float)`` does.
+  raised until both parts are known to ``bits`` relative bits, then the midpoints are
+  rounded to double precision, to nearest as SymPy's ``complex(Float)`` does.  A part
+  whose ball excludes 0 is never reported as 0; a part is reported as 0 only when its
+  ball is exactly 0, or when it still contains 0 at the highest working precision with
+  a radius below 2**-(bits + 60) (then |part| < 2**-(bits + 60): a value that small
+  may be a tiny non-zero rounded to 0).
 
 It is much cheaper than substituting SymPy Floats and calling ``evalf`` (no SymPy
 object is built), which is what ``cgsym reproduce`` spends its numeric checks on.
@@ -98,8 +101,13 @@ class Evaluator:
     def complex(self, expr, bits: int = 100,
                 precs: tuple[int, ...] = (128, 256, 1024)) -> complex:
         """The value as a Python complex, each part correct to ``bits`` relative bits
-        before rounding to double (precision raised along ``precs``); a part whose
-        ball lies within 2**-(bits + 60) of 0 around 0 is 0.
+        before rounding to double (precision raised along ``precs``).
+
+        A part is 0.0 only if its ball is exactly 0, or if the ball still contains 0 at
+        the last precision ``precs[-1]`` and has a radius below 2**-(bits + 60): then
+        the part is known only to be smaller than that in modulus (a true zero, or a
+        non-zero below 2**-(bits + 60) that this precision cannot separate from 0).
+        A ball that excludes 0 always gives its (rounded) midpoint, however small.
 
         Raises :class:`Unsupported` (unknown node, pole, or accuracy not reached): the
         caller then evaluates another way.
@@ -109,7 +117,8 @@ class Evaluator:
             z = self.ball(expr, prec)
             if not z.is_finite():
                 raise Unsupported("the value is not finite (a pole at the point?)")
-            re, im = _part(z.real, bits), _part(z.imag, bits)
+            final = prec == precs[-1]
+            re, im = _part(z.real, bits, final), _part(z.imag, bits, final)
             if re is not None and im is not None:
                 return complex(re, im)
         raise Unsupported("accuracy not reached")
@@ -199,13 +208,14 @@ def _to_float(x: flint.arb) -> float:
     return libmp.to_float(libmp.from_man_exp(int(man), int(exp)), rnd=libmp.round_nearest)
 
 
-def _part(x: flint.arb, bits: int):
-    """float of one part if it is known to ``bits`` relative bits, 0.0 if the ball is
-    within 2**-(bits + 60) of 0 around 0, else None (more precision needed)."""
+def _part(x: flint.arb, bits: int, final: bool = True):
+    """float of one part if it is known to ``bits`` relative bits; 0.0 if the ball is
+    exactly 0, or (``final``: no more precision to come) contains 0 with a radius below
+    2**-(bits + 60); else None (more precision needed)."""
     if x.is_exact() and x.mid() == 0:
         return 0.0
     if x.contains(0):
-        return 0.0 if x.rad() < flint.arb(2) ** (-(bits + 60)) else None
+        return 0.0 if final and x.rad() < flint.arb(2) ** (-(bits + 60)) else None
     if x.rel_accuracy_bits() >= bits:
         return _to_float(x)
     return None

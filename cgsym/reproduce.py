@@ -64,7 +64,7 @@ VERDICTS = ("reproduced", "erratum")
 NUMERIC_RTOL = 1e-9
 
 __all__ = [
-    "Comparison", "EquationSet", "Record", "VERDICTS", "compare_matrix", "compare_scalar",
+    "Comparison", "EquationSet", "Record", "UndecidedZero", "VERDICTS", "compare_matrix", "compare_scalar",
     "exact_zero", "exponential_form", "fit_terms", "ketbra_form", "load_derivations",
     "main", "numeric_route", "numeric_value", "odd_points", "pmatrix", "read_operator", "read_scalar",
     "read_superoperator", "recorded_verdicts", "run", "split_lines", "superoperator_latex", "tidy",
@@ -332,7 +332,7 @@ class _FlintField:
             if a == sp.I:
                 self.squares[k] = sp.Integer(-1)
             elif isinstance(a, sp.Pow) and a.exp == sp.S.Half and a.base.is_Rational:
-                self.squares[k] = a.base
+                self.squares[k] = a.base        # a prime (see _rational_root)
         self.memo = {}
 
     def const(self, r):
@@ -351,6 +351,13 @@ class _FlintField:
             out = self.exponential(e)
         elif e in self.index:
             out = (self.gens[self.index[e]], one)
+        elif _rational_root(e) is not None:      # r^(k/2) = (c sqrt(p1) sqrt(p2) ..)^k
+            c, gens = _rational_root(e)
+            r = self.const(c)
+            for g in gens:
+                r = r * self.gens[self.index[g]]
+            k = int(e.exp.p)
+            out = (r ** k, one) if k >= 0 else (one, r ** (-k))
         elif e.is_Add:
             num, den = self.const(0), one
             for a in e.args:
@@ -456,10 +463,58 @@ def _exponential_monomials(e, nodes=None) -> dict:
                                                 key=lambda kv: sp.default_sort_key(kv[0])))}
 
 
-def _flint_zero(e, exponential: bool = False, nodes=None) -> bool:
-    """True iff e is zero as a rational function of its atoms (with i^2 = -1, sqrt
-    relations); with ``exponential``, n(w, T), exp and cosh.. in terms of E_m symbols.
-    ``nodes``: :func:`_nodes` of e, if known."""
+class UndecidedZero(CgsymError):
+    """:func:`exact_zero` could prove an expression neither zero nor non-zero."""
+
+
+def _rational_root(e):
+    """For e = r^(k/2) with r rational: (c, [sqrt(p), ..]) with sqrt(r) = c prod sqrt(p)
+    over distinct primes p (and I for r < 0); None for any other e."""
+    if not (isinstance(e, sp.Pow) and e.base.is_Rational and e.exp.is_Rational
+            and e.exp.q == 2):
+        return None
+    r = sp.Rational(e.base)
+    m = abs(r.p) * r.q                          # sqrt(a/b) = sqrt(ab)/b
+    c, gens = sp.Rational(1, r.q), [sp.I] if r < 0 else []
+    for p, k in sorted(sp.factorint(m).items()):
+        c *= sp.Integer(p) ** (k // 2)
+        if k % 2:
+            gens.append(sp.sqrt(sp.Integer(p)))
+    return c, gens
+
+
+def _trusted(a) -> bool:
+    """An atom algebraically independent of the other trusted atoms over Q: a symbol,
+    an undefined function, pi, i or the square root of a prime (square roots of distinct
+    primes and i are linearly independent over Q)."""
+    return ((a.is_Symbol and a.is_commutative) or a == sp.I or a is sp.pi
+            or isinstance(a, sp.core.function.AppliedUndef)
+            or (isinstance(a, sp.Pow) and a.exp == sp.S.Half and a.base.is_Integer
+                and a.base.is_prime))
+
+
+def _trusted_monomial(m) -> bool:
+    """exp(c m) for distinct such m are algebraically independent: m is not constant
+    and built from symbols, i, pi and square roots of rationals by products and
+    rational powers."""
+    if not m.free_symbols:
+        return False
+    for a in _nodes(m):
+        if a.is_Mul or a.is_Rational or a.is_Symbol or a == sp.I or a is sp.pi \
+                or _rational_root(a) is not None:
+            continue
+        if a.is_Pow and a.exp.is_Rational and (a.base.is_Symbol or a.base.is_Mul):
+            continue
+        return False
+    return True
+
+
+def _flint_zero(e, exponential: bool = False, nodes=None) -> tuple[bool, bool]:
+    """(zero, proved): zero iff e is zero as a rational function of its atoms (with
+    i^2 = -1 and sqrt(p)^2 = p for the primes p of every square root of a rational);
+    with ``exponential``, n(w, T), exp and cosh.. in terms of E_m symbols.  ``proved``:
+    a "not zero" is a proof (every atom is independent of the others, see
+    :func:`_trusted`).  ``nodes``: :func:`_nodes` of e, if known."""
     if nodes is None:
         nodes = _nodes(e)
     if any(isinstance(a, sp.Float) for a in nodes):
@@ -467,29 +522,49 @@ def _flint_zero(e, exponential: bool = False, nodes=None) -> bool:
         nodes = _nodes(e)
     exps = _exponential_monomials(e, nodes) if exponential else None
     if exponential and not exps:
-        return False
+        return False, False
     top = set()
     for a in nodes:
-        if a.is_Symbol or a == sp.I or isinstance(a, sp.Function) or \
-                (isinstance(a, sp.Pow) and not a.exp.is_Integer):
+        root = _rational_root(a)
+        if root is not None:
+            top.update(root[1])
+        elif a.is_Symbol or a == sp.I or a is sp.pi or a is sp.E \
+                or isinstance(a, sp.Function) or (isinstance(a, sp.Pow) and not a.exp.is_Integer):
             top.add(a)
+    expish = (n, sp.exp) + _FlintField._HYPER
+    if exponential:
+        proved = all(_trusted_monomial(m) for m in exps) and \
+            all(_trusted(a) or isinstance(a, expish) for a in top)
+    else:
+        proved = all(_trusted(a) for a in top)
     F = _FlintField(top, exps)
     try:
         num, _ = F.convert(e)
     except CgsymError:
-        return False
-    return F.reduce(num).is_zero()
+        return False, False
+    zero = F.reduce(num).is_zero()
+    return zero, proved and not zero
 
 
 def exact_zero(expr) -> bool:
-    """True iff ``expr`` is identically zero.
+    """True iff ``expr`` is identically zero; False only with a proof that it is not.
 
     Exact rational-function arithmetic in python-flint: first with the occupations
     n(w, T) as independent atoms, then with n(w, T), exp, cosh, ... written in
     exponentials E_m = exp(m/L_m) of the monomials m that occur (so n(-x) = -1 - n(x),
-    e^(a+b) = e^a e^b, ... are known).  i and square roots of rationals are
-    generators reduced by i^2 = -1, sqrt(a)^2 = a.  Exponentials of distinct
-    monomials are algebraically independent, so "not zero" is exact too.
+    e^(a+b) = e^a e^b, ... are known).  i and the square roots of the primes of every
+    square root of a rational (sqrt(12) = 2 sqrt(3), sqrt(6) = sqrt(2) sqrt(3),
+    sqrt(2/3) = sqrt(2) sqrt(3)/3) are generators reduced by i^2 = -1, sqrt(p)^2 = p;
+    nested constant radicals are denested first (:func:`sympy.sqrtdenest`).
+
+    "Not zero" is a proof when the value at a point is a ball excluding 0, or when
+    every generator is independent of the others: symbols, pi, i, square roots of
+    distinct primes, exponentials of distinct non-constant monomials in these.  Any
+    other generator (a nested radical that does not denest, sqrt(x), cos, Abs, a cube
+    root ...) can hide a relation: then the value is decided by SymPy's
+    ``minimal_polynomial`` (a constant algebraic number) or by balls excluding 0 at
+    more points and precisions, and :class:`UndecidedZero` is raised when neither
+    decides, never a False that is not proved.
     """
     e = sp.sympify(expr)
     if e == 0:
@@ -497,9 +572,51 @@ def exact_zero(expr) -> bool:
     nodes = _nodes(e)
     if _numerically_nonzero(e, nodes):
         return False
-    if _flint_zero(e, nodes=nodes):
+    nested = {a: sp.sqrtdenest(a) for a in nodes
+              if isinstance(a, sp.Pow) and a.exp.is_Rational and a.exp.q == 2
+              and not a.base.is_Rational and not a.free_symbols}
+    nested = {a: d for a, d in nested.items() if d != a}
+    if nested:
+        e = e.xreplace(nested)
+        if e == 0:
+            return True
+        nodes = _nodes(e)
+    zero, proved = _flint_zero(e, nodes=nodes)
+    if zero:
         return True
-    return _flint_zero(e, exponential=True, nodes=nodes)
+    zero, proved2 = _flint_zero(e, exponential=True, nodes=nodes)
+    if zero:
+        return True
+    if proved2 or (proved and not _exponential_monomials(e, nodes)
+                   and not any(isinstance(a, (n, sp.exp) + _FlintField._HYPER) for a in nodes)):
+        return False
+    return _undecided_zero(e, nodes)
+
+
+def _undecided_zero(e, nodes) -> bool:
+    """The flint test did not prove e non-zero: decide by minimal polynomial (a
+    constant), or by balls excluding 0 at several points and precisions, else raise
+    :class:`UndecidedZero`."""
+    from .balls import Unsupported, ball_value
+    free = sorted({a for a in nodes if a.is_Symbol}, key=lambda x: x.name)
+    if not free:
+        try:
+            x = sp.Dummy("x")
+            return sp.minimal_polynomial(e, x) == x
+        except (NotImplementedError, sp.polys.polyerrors.BasePolynomialError, ValueError):
+            pass
+    base = _screen_point(free)
+    for k in range(4):
+        pt = {s: v * (1 + sp.Rational(k * (i + 2), 17)) for i, (s, v) in enumerate(base.items())}
+        for prec in (256, 1024):
+            try:
+                z = ball_value(e, pt, prec)
+            except (Unsupported, ZeroDivisionError, ValueError):
+                break
+            if z.is_finite() and not z.contains(0):
+                return False
+    raise UndecidedZero(f"cannot decide whether {sp.sstr(e)[:200]} is zero (it is zero to "
+                        f"1000 bits at the points tried; its atoms may be related)")
 
 
 _SCREEN_VALUES = (sp.Rational(11341, 10000), sp.Rational(4321, 10000), sp.Rational(9876, 10000),
@@ -590,7 +707,9 @@ def _check_consistent(exact: bool, devs: Sequence[float], what: str):
 
 def compare_scalar(printed, derived, model, points: Sequence[Mapping] | None = None,
                    what: str = "value") -> Comparison:
-    """Exact difference (:func:`exact_zero`) and values at odd points."""
+    """Exact difference (:func:`exact_zero`) and values at odd points.  An exact test
+    that decides neither way raises :class:`UndecidedZero` (a :class:`CgsymError`:
+    ``cgsym reproduce`` stops with that one line rather than report an erratum)."""
     exact = exact_zero(sp.sympify(printed) - sp.sympify(derived))
     rows, devs = [], []
     for pt in points if points is not None else odd_points(model, 2):
@@ -606,7 +725,7 @@ def compare_scalar(printed, derived, model, points: Sequence[Mapping] | None = N
 def compare_matrix(printed, derived, model, points: Sequence[Mapping] | None = None,
                    what: str = "matrix") -> Comparison:
     """Entrywise exact difference, and the largest entry deviation at odd points
-    (relative to the largest entry)."""
+    (relative to the largest entry); :class:`UndecidedZero` as :func:`compare_scalar`."""
     import numpy as np
     P, D = sp.Matrix(printed), sp.Matrix(derived)
     if P.shape != D.shape:
@@ -682,7 +801,11 @@ def notation(candidates: Mapping[str, object], model=None,
             for k in multipliers:
                 if v is not None and cv is not None and abs(v - complex(k) * cv) > 1e-15 * (abs(v) + 1e-30):
                     continue
-                if exact_zero(sp.expand(expr - k * c)):
+                try:     # an undecided zero test: not shown under this name
+                    named = exact_zero(sp.expand(expr - k * c))
+                except UndecidedZero:
+                    named = False
+                if named:
                     if k == 1:
                         return name
                     if k == -1:
@@ -1077,7 +1200,10 @@ def fit_terms(terms: Sequence[PrintedTerm], target) -> list[tuple[PrintedTerm, s
         G = Ak.T * Ak
         x = G.LUsolve(Ak.T * b).applyfunc(sp.expand)
         resid = (Ak * x - b).applyfunc(sp.expand)
-        if any(r != 0 and not exact_zero(r) for r in resid):
+        try:
+            if any(r != 0 and not exact_zero(r) for r in resid):
+                return None
+        except UndecidedZero:      # not a proved fit: none
             return None
     elif fitted is False:
         return None

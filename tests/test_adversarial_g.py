@@ -50,9 +50,6 @@ def test_near_zero_nonzero_values_are_not_called_zero(e):
     assert exact_zero(e) is False
 
 
-@pytest.mark.xfail(strict=True, reason="exact_zero knows sqrt(a)^2 = a for each rational a, "
-                   "but not sqrt(a)*sqrt(b) = sqrt(ab) nor denesting: a zero is called "
-                   "non-zero (a reproduce verdict would become a false erratum)")
 @pytest.mark.parametrize("e", [
     sp.sqrt(3 + 2 * sp.sqrt(2)) - 1 - sp.sqrt(2),                   # built the ordinary way
     sp.Mul(sp.sqrt(2), sp.sqrt(3), evaluate=False) - sp.sqrt(6),
@@ -118,9 +115,6 @@ def test_modular_solver_large_coefficients():
     _assert_solves(rows, rhs, nums, den)
 
 
-@pytest.mark.xfail(strict=True, reason="balls.complex_value returns 0.0 for a non-zero value "
-                   "below 2**-160 whose ball at 256 bits still contains 0 (sqrt(1 + x/1e100) - 1 "
-                   "= 5.67e-101, a normal double): an absolute, not relative, zero cut-off")
 def test_complex_value_of_a_tiny_nonzero_value():
     from cgsym.balls import complex_value
     e = sp.sqrt(1 + x / sp.Integer(10) ** 100) - 1

@@ -227,3 +227,24 @@ def test_evidence_formulas_are_typeset_by_sympy():
     assert r"$T = 0.4321$" in out and r"gamma\_element\_dt" in out
     # a formula followed by words: the words stay text
     assert evidence_latex("F(x) = 2 x then stops") == r"$F{\left(x \right)} = 2 x$ then stops"
+
+
+def test_exact_zero_radicals_are_canonical_and_non_zero_is_a_proof():
+    """Square roots of rationals over prime radicands; a generator that may hide a
+    relation (cos, sin, sqrt(x)) never gives an unproved "not zero"."""
+    from cgsym.reproduce import UndecidedZero, exact_zero
+    x = sp.Symbol("x")
+    mul = lambda *a: sp.Mul(*a, evaluate=False)        # noqa: E731
+    assert exact_zero(mul(sp.sqrt(12), sp.sqrt(3)) - 6)
+    assert exact_zero(mul(sp.sqrt(2), sp.sqrt(3), x) - sp.sqrt(6) * x)
+    assert exact_zero(sp.Add(sp.sqrt(sp.Rational(2, 3)), -sp.sqrt(6) / 3, evaluate=False))
+    assert exact_zero(sp.sqrt(2) + sp.sqrt(3) - sp.sqrt(5 + 2 * sp.sqrt(6)))
+    assert exact_zero(mul(sp.sqrt(-6), sp.sqrt(3)) - 3 * sp.I * sp.sqrt(2))
+    assert exact_zero(sp.sqrt(2) * x - x) is False
+    # nested radicals that do not denest: a constant is decided by its minimal polynomial
+    assert exact_zero(mul(sp.sqrt(1 + sp.sqrt(2)), sp.sqrt(sp.sqrt(2) - 1)) - 1)
+    for z in (sp.cos(x) ** 2 + sp.sin(x) ** 2 - 1, mul(sp.sqrt(x), sp.sqrt(x)) - x,
+              sp.log(6) - sp.log(2) - sp.log(3)):
+        with pytest.raises(UndecidedZero):
+            exact_zero(z)
+        assert exact_zero(z + sp.Rational(1, 10**200)) is False   # a ball excludes 0
