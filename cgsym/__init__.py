@@ -46,7 +46,7 @@ from .steady_state import SteadyState, steady_state
 from .symbols import OMEGA, n
 from .thermo import HeatCurrents, heat_currents, paper_current
 
-from .rational_form import RationalForm
+from .arith.rational_form import RationalForm
 
 __version__ = "0.1.0"
 

@@ -15,7 +15,7 @@ Key (so a stale entry cannot be found, rather than detected): SHA-256 of
 
 Entry: one file ``<key>.drv``: a magic line, the SHA-256 of the payload, its length,
 then the payload (a pickled :class:`cgsym.derivation.Derivation`; exact forms are
-stored as flint polynomials, see :class:`cgsym.rational_form.RationalForm`).  Written
+stored as flint polynomials, see :class:`cgsym.arith.rational_form.RationalForm`).  Written
 to a temporary file in the same directory and moved into place with ``os.replace``
 (atomic: two concurrent runs each write a whole entry, the last one stays).  A
 truncated or corrupt entry fails the length or checksum test and is rebuilt, never

@@ -27,7 +27,7 @@ import mpmath
 import sympy as sp
 from sympy.printing.defaults import Printable
 
-from .algebra import tidy
+from .arith.algebra import tidy
 from .errors import CgsymError
 from .model import Model, load_model
 from .symbols import n, rewrite_occupations
@@ -259,7 +259,7 @@ def equal_in_flint(model: Model, forms, user) -> bool:
     try:
         space = _Space(model, [user], (), sources=[f for f, _ in forms])
         e = space._map_exp_powers(space.exprs[0])
-        from .flintalg import fraction_tree
+        from .arith.flintalg import fraction_tree
         n1, d1 = fraction_tree(space.ring, space.atom_index, e)
         n1, d1 = space.reduce_iota(n1), space.reduce_iota(d1)
         n2, d2 = space.ring.ctx.from_dict({}), space.ring.one()

@@ -208,7 +208,7 @@ def _evaluate_closed_form(args, model, vals):
         if not ss.unique:
             ss.require_unique()
         if ss.form is not None:
-            from .rational_form import evaluate_steady_state
+            from .arith.rational_form import evaluate_steady_state
             rho = np.array(evaluate_steady_state(ss, vals), dtype=complex)
             J = {name: f.evaluate(vals)[0] for name, f in d.heat_currents.forms}
         else:

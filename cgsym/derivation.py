@@ -143,8 +143,8 @@ class Derivation(Printable):
             "notes": list(self.notes),
         }
         if ss.unique:
-            # large values written straight from their flint polynomials (cgsym.flintprint)
-            from .flintprint import heat_current_texts, steady_state_texts
+            # large values written straight from their flint polynomials (cgsym.arith.flintprint)
+            from .arith.flintprint import heat_current_texts, steady_state_texts
             from .forms.compact import exceeds_size_limit
             with_ss = only is None or "steady-state" in only
             texts = steady_state_texts(ss) if with_ss else {}   # else dropped by to_json

@@ -203,8 +203,8 @@ def derivation_text(d, only=SECTIONS) -> str:
             out += ["", f"Quantum jumps: not available: {exc}  <-- WARNING"]
     ss = d.steady_state
     if ss.unique:
-        # large values are written straight from their flint polynomials (cgsym.flintprint)
-        from .flintprint import heat_current_texts, steady_state_texts
+        # large values are written straight from their flint polynomials (cgsym.arith.flintprint)
+        from .arith.flintprint import heat_current_texts, steady_state_texts
         if "steady-state" in only:
             out += ["", "Steady state (product basis " + ", ".join(model.basis) + "):"]
             texts = steady_state_texts(ss)

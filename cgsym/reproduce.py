@@ -189,10 +189,10 @@ def odd_points(model, count: int = 3) -> list[dict]:
 
 def numeric_value(expr, model, values):
     """Value of a scalar or matrix expression at a point: the expression tree in ball
-    arithmetic (:mod:`cgsym.balls`) until each part has 100 correct bits, else SymPy's
+    arithmetic (:mod:`cgsym.arith.balls`) until each part has 100 correct bits, else SymPy's
     30-digit evaluation; large closed forms evaluate faster this way than lambdified."""
     import numpy as np
-    from .balls import Evaluator, Unsupported
+    from .arith.balls import Evaluator, Unsupported
     sub = {model.parameter(k).symbol: sp.Float(v, 30) for k, v in values.items()}
     sub.update({p.symbol: sp.Float(values[p.name], 30) for p in model.parameters
                 if p.name in values})
@@ -295,8 +295,8 @@ def exponential_form(expr):
 
 def tidy(expr):
     """Cancelled, factored form (python-flint where it applies: rational coefficients)."""
-    from .algebra import tidy as sympy_tidy
-    from .flintalg import tidy_flint
+    from .arith.algebra import tidy as sympy_tidy
+    from .arith.flintalg import tidy_flint
     expr = sp.sympify(expr)
     if expr.has(sp.I):
         return sympy_tidy(expr)
@@ -597,7 +597,7 @@ def _undecided_zero(e, nodes) -> bool:
     """The flint test did not prove e non-zero: decide by minimal polynomial (a
     constant), or by balls excluding 0 at several points and precisions, else raise
     :class:`UndecidedZero`."""
-    from .balls import Unsupported, ball_value
+    from .arith.balls import Unsupported, ball_value
     free = sorted({a for a in nodes if a.is_Symbol}, key=lambda x: x.name)
     if not free:
         try:
@@ -640,7 +640,7 @@ def _numerically_nonzero(e, nodes=None) -> bool:
     """A cheap proof of non-zeroness: the value at one generic point (symbols by name
     order) in ball arithmetic excludes zero (or, for what balls cannot evaluate, the
     30-digit value is clearly not zero).  Inconclusive (False) otherwise."""
-    from .balls import Unsupported, ball_value
+    from .arith.balls import Unsupported, ball_value
     if nodes is None or any(isinstance(a, _BINDING) for a in nodes):
         free = e.free_symbols
     else:

@@ -28,9 +28,9 @@ from sympy.printing.defaults import Printable
 
 from .errors import CgsymError
 from .master_equation import MasterEquation
-from .algebra import polynomial_form, tidy
+from .arith.algebra import polynomial_form, tidy
 from .operators import ImmutableMatrix, sparsity_components, unvec, vec
-from .rational_form import RationalForm
+from .arith.rational_form import RationalForm
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class SteadyState(Printable):
     holds a basis of the stationary states (each unit trace where possible).
 
     When the steady state is unique and came out of the fraction-free solve,
-    ``form`` holds it exactly as a :class:`cgsym.rational_form.RationalForm` (the
+    ``form`` holds it exactly as a :class:`cgsym.arith.rational_form.RationalForm` (the
     real coordinates of rho over one common denominator) and ``matrix``,
     ``manifold`` and ``coordinates`` are built from it on first use (the SymPy
     expressions of the large closed forms are what costs time, not the solve).
@@ -129,7 +129,7 @@ class SteadyState(Printable):
         if self.form is not None and self.unique:
             import numpy as np
             from .numerics import _check_values, check_closed_form_domain
-            from .rational_form import evaluate_steady_state
+            from .arith.rational_form import evaluate_steady_state
             check_closed_form_domain(self.master_equation.spectrum, values)
             return np.array(evaluate_steady_state(self, _check_values(self.model, values)),
                             dtype=complex)
@@ -216,7 +216,7 @@ def real_liouvillian(L, d: int):
                 if im != 0:
                     R[pos[("y", a, b)], j] = im
     if any(e.has(sp.I) for e in R):
-        from .algebra import real_part_of_real
+        from .arith.algebra import real_part_of_real
         R = R.applyfunc(lambda e: real_part_of_real(e, "a Liouvillian entry on the real "
                                                        "coordinates of rho (Hermiticity)"))
     if any(e.has(sp.I) for e in R):
@@ -288,7 +288,7 @@ def _normalise_kernel_vector(kv, comp, coords):
 
 
 def _tidy(e):
-    from .flintalg import tidy_flint
+    from .arith.flintalg import tidy_flint
     return tidy_flint(e)
 
 
@@ -355,7 +355,7 @@ def _nullity_in_balls(A, pops):
 
 
 #: population blocks of at least this many real coordinates are solved by evaluation
-#: modulo primes, interpolation and an exact proof (:mod:`cgsym.modular`): Bareiss and
+#: modulo primes, interpolation and an exact proof (:mod:`cgsym.arith.modular`): Bareiss and
 #: the sparse elimination swell there (the four-qubit chain's 43-coordinate block did
 #: not finish in 400 s; its proved answer has total degree 20).  Smaller blocks, which
 #: include every shipped model's, keep the fraction-free solve and its closed forms.
@@ -378,7 +378,7 @@ def _solve_population_block(A, comp, coords, gens, relations=(), sparse=False):
     the trace condition sum_a rho_aa = 1 and the square system is solved by
     fraction-free elimination.  Returns (ring, nums, den) or None if singular.
     """
-    from .flintalg import Ring, common_denominator, solve_fraction_free, solve_sparse
+    from .arith.flintalg import Ring, common_denominator, solve_fraction_free, solve_sparse
     ring = Ring(gens)
     pops = [i for i, ci in enumerate(comp) if coords[ci][0] == "p"]
     N = len(comp)
@@ -390,18 +390,18 @@ def _solve_population_block(A, comp, coords, gens, relations=(), sparse=False):
             # scale the row by the lcm of its denominators (same solution)
             row, _ = common_denominator(ring, [ring.from_rational(A[i, j]) for j in range(N)])
             if relations:
-                from .flintalg import reduce_radicals
+                from .arith.flintalg import reduce_radicals
                 row = [reduce_radicals(x, relations) for x in row]
             rows.append(row)
     b = [ring.from_sympy(1 if i == pops[0] else 0)[0] for i in range(N)]
     solver = solve_sparse if sparse else solve_fraction_free
     if N >= MODULAR_FROM and not relations:
-        from .modular import solve_modular
+        from .arith.modular import solve_modular
         solver = solve_modular
     try:
         nums, den = solver(ring, rows, b)
     except CgsymError as e:
-        from .modular import ModularSolveFailed
+        from .arith.modular import ModularSolveFailed
         if isinstance(e, ModularSolveFailed):
             raise
         return None
@@ -480,7 +480,7 @@ def _eigenbasis_steady_state(me: MasterEquation, coords, product_block: int, blo
     components couples coherences in (a three-qubit chain, secular: 8 coordinates
     against 20).  The block is solved by the same fraction-free elimination; radicals of
     the eigenvectors (sqrt(2), sqrt(5 - sqrt(5)), ...) are generators reduced by their
-    defining relations g**2 = b (:func:`cgsym.flintalg.reduce_radicals`).  rho is then
+    defining relations g**2 = b (:func:`cgsym.arith.flintalg.reduce_radicals`).  rho is then
     taken back to the product basis exactly, rho = U rho_eig U^dagger, and the
     denominator cleared of radicals by their conjugates.  The form's labels stay the
     product-basis real coordinates, so everything downstream is unchanged.
@@ -489,7 +489,7 @@ def _eigenbasis_steady_state(me: MasterEquation, coords, product_block: int, blo
     not smaller, the kernel is not one-dimensional there, or a coefficient is not real.
     """
     import dataclasses
-    from .flintalg import radical_relations, rationalise, reduce_radicals
+    from .arith.flintalg import radical_relations, rationalise, reduce_radicals
     from .operators import adjoint
     d = me.dim
     model = me.model
@@ -532,7 +532,7 @@ def _eigenbasis_steady_state(me: MasterEquation, coords, product_block: int, blo
         return None
     gens = sorted(set(both.free_symbols) | set(model.symbols) | set(back),
                   key=sp.default_sort_key)
-    from .flintalg import Ring
+    from .arith.flintalg import Ring
     relations = radical_relations(Ring(gens), back)
     sol = _solve_population_block(A, comp, coords, gens, relations, sparse=True)
     if sol is None:

@@ -47,7 +47,7 @@ import flint
 import sympy as sp
 
 from .errors import CgsymError
-from .rational_form import RationalForm
+from .arith.rational_form import RationalForm
 
 #: estimated number of terms of the expanded steady state (denominator, in the atoms)
 #: above which the structured form is used instead of the canonical expansion
@@ -102,7 +102,7 @@ class StructuredForm(RationalForm):
         atom_list = sorted(atoms | {self.back.get(g, g) for g in gens}, key=sp.default_sort_key)
         atom_list = [a for a in atom_list if a not in self.definitions]
         # evaluate every atom through a plain RationalForm (same rounding as everywhere)
-        from .flintalg import Ring
+        from .arith.flintalg import Ring
         dummies = [sp.Dummy(f"a{i}") for i in range(len(atom_list))]
         ring = Ring(dummies)
         object.__setattr__(plain, "ring", ring)
@@ -166,7 +166,7 @@ def is_structured(form) -> bool:
 
 
 def _atoms_of(e) -> set:
-    from .algebra import nonpolynomial_atoms
+    from .arith.algebra import nonpolynomial_atoms
     e = sp.sympify(e)
     out = {a for a in nonpolynomial_atoms([e]) if not (a.is_Pow and a.base.is_Function)}
     # outermost atoms only: a symbol inside n(w, T) is not an atom of e
@@ -412,8 +412,8 @@ def structured_steady_state(me, blocks, blk=None):
     block is not unique, a coherence block has a kernel, a coefficient of the basis
     change is not rational)."""
     from .steady_state import SteadyState, _check_nullity, _rank_at_point, coordinate_matrix
-    from .algebra import polynomial_form
-    from .flintalg import Ring
+    from .arith.algebra import polynomial_form
+    from .arith.flintalg import Ring
     if blk is None:
         blk = _eigenbasis_block(me)
         if blk is None:
@@ -853,7 +853,7 @@ def substitute(form, p, ring, fwd):
     substituting every definition; ``fwd`` maps the atoms to ``ring``'s generators.
     Exact, in python-flint: each generator's value is a fraction n_s/d_s, and p is put
     over prod d_s^(max degree of s in p) term by term (for proofs on small models)."""
-    from .flintalg import fraction_tree
+    from .arith.flintalg import fraction_tree
     index = {g: i for i, g in enumerate(ring.gens)}
     defs = form.expanded_definitions()
     vals = []

@@ -15,7 +15,7 @@ from functools import cached_property
 import sympy as sp
 from sympy.printing.defaults import Printable
 
-from .algebra import real_part_of_real, tidy
+from .arith.algebra import real_part_of_real, tidy
 from .errors import CgsymError
 from .steady_state import SteadyState
 
@@ -25,7 +25,7 @@ class HeatCurrents(Printable):
     """J_p for every reservoir (model order).
 
     With an exact steady-state form (``SteadyState.form``) each current is kept as a
-    one-value :class:`cgsym.rational_form.RationalForm` (``forms``) and its SymPy
+    one-value :class:`cgsym.arith.rational_form.RationalForm` (``forms``) and its SymPy
     expression is built on first use: ``current(p)`` builds only J_p, ``currents``
     all of them.
     """
@@ -208,5 +208,5 @@ def paper_current(hc: HeatCurrents, hot: str, cold: str) -> sp.Expr:
     diff = hc.current(hot) - hc.current(cold)
     if diff.has(sp.I):
         return tidy(diff)
-    from .flintalg import tidy_flint   # same canonical form, ~10x faster than SymPy's cancel
+    from .arith.flintalg import tidy_flint   # same canonical form, ~10x faster than SymPy's cancel
     return tidy_flint(diff)

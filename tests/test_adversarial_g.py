@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from cgsym.balls import ball_value, certainly_nonzero
+from cgsym.arith.balls import ball_value, certainly_nonzero
 from cgsym.reproduce import _numerically_nonzero, exact_zero
 from cgsym.symbols import n
 
@@ -59,8 +59,8 @@ def test_exact_zero_on_radical_identities(e):
 
 
 # --- the modular solver, directly (same contract as solve_fraction_free) ---------------
-from cgsym.flintalg import Ring, solve_fraction_free  # noqa: E402
-from cgsym.modular import solve_modular  # noqa: E402
+from cgsym.arith.flintalg import Ring, solve_fraction_free  # noqa: E402
+from cgsym.arith.modular import solve_modular  # noqa: E402
 
 _a, _b = sp.symbols("a b")
 
@@ -116,7 +116,7 @@ def test_modular_solver_large_coefficients():
 
 
 def test_complex_value_of_a_tiny_nonzero_value():
-    from cgsym.balls import complex_value
+    from cgsym.arith.balls import complex_value
     e = sp.sqrt(1 + x / sp.Integer(10) ** 100) - 1
     v = complex_value(e, POINT)
     assert v.real == pytest.approx(5.6705e-101, rel=1e-12, abs=0)

@@ -1,8 +1,8 @@
-"""cgsym.balls: rigorous ball values of SymPy expressions (used by reproduce's numerics)."""
+"""cgsym.arith.balls: rigorous ball values of SymPy expressions (used by reproduce's numerics)."""
 import pytest
 import sympy as sp
 
-from cgsym.balls import Evaluator, Unsupported, ball_value, certainly_nonzero, complex_value
+from cgsym.arith.balls import Evaluator, Unsupported, ball_value, certainly_nonzero, complex_value
 from cgsym.symbols import n
 
 w, T, O, g = sp.symbols("omega_S T Omega gamma", positive=True)

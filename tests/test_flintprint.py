@@ -1,4 +1,4 @@
-"""Results printed straight from their flint polynomials (cgsym.flintprint, issue 13).
+"""Results printed straight from their flint polynomials (cgsym.arith.flintprint, issue 13).
 
 A printed value is a presentation: it must read back (``sympy.sympify`` with the
 model's names and ``n``, or the LaTeX reader) to exactly the canonical value.  The
@@ -14,8 +14,8 @@ import pytest
 import sympy as sp
 
 import cgsym
-from cgsym.flintalg import fraction_tree
-from cgsym.flintprint import (SYMPY_TERMS, flint_text, heat_current_texts, is_large,
+from cgsym.arith.flintalg import fraction_tree
+from cgsym.arith.flintprint import (SYMPY_TERMS, flint_text, heat_current_texts, is_large,
                               steady_state_texts, value_latex_fragments,
                               value_text)
 from cgsym.latex import PaperPrinter
@@ -143,9 +143,9 @@ def test_wrong_text_is_caught():
 def test_derive_json_and_text_read_back_to_the_canonical_results(case, threshold, monkeypatch):
     """What derive --format json / text prints: every rho entry and J_p sympifies to the
     canonical value (exact difference 0)."""
-    import cgsym.flintprint
+    import cgsym.arith.flintprint
     if threshold is not None:
-        monkeypatch.setattr(cgsym.flintprint, "SYMPY_TERMS", threshold)
+        monkeypatch.setattr(cgsym.arith.flintprint, "SYMPY_TERMS", threshold)
     d = derivation(*case)
     loc = d.model.sympify_locals
     doc = d.to_json()
@@ -195,7 +195,7 @@ def test_latex_reads_back_to_the_canonical_value(case):
 
 
 def test_latex_rows_are_short_enough_for_tex():
-    from cgsym.flintprint import value_latex_rows
+    from cgsym.arith.flintprint import value_latex_rows
     from cgsym.forms.breaking import WIDTH, width
     d = derivation("two-qubits-two-baths", "partial-secular", False)
     f = d.heat_currents.form("h")

@@ -112,7 +112,7 @@ def test_channel_operators_and_rates_against_the_gamma_blocks(forms, name, regim
 def test_full_rank_block_falls_back_to_ldl(forms):
     """The tunnelling qubit's partial-secular 3x3 blocks (n(omega_S-Omega), n(omega_S-Omega/2),
     ...) have no usable closed-form eigenvalues: exact LDL^+, checked exactly in flint."""
-    from cgsym.flintalg import tidy_flint
+    from cgsym.arith.flintalg import tidy_flint
     me, channels = forms("tunnelling-qubit", "partial-secular", False)
     assert {c.method for c in channels} == {"ldl"}
     diff = sp.Matrix(_channel_superop(channels, "l", me)) - sp.Matrix(me.dissipator("l"))

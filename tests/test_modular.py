@@ -1,4 +1,4 @@
-"""The modular solve (``cgsym.modular``): evaluation modulo primes, interpolation, an
+"""The modular solve (``cgsym.arith.modular``): evaluation modulo primes, interpolation, an
 exact proof (issue 13, item 5: the four-qubit chain).
 
 * On small random systems it returns the same solution as the Bareiss solve
@@ -20,8 +20,8 @@ import sympy as sp
 
 import cgsym
 from cgsym.errors import CgsymError
-from cgsym.flintalg import Ring, solve_fraction_free
-from cgsym.modular import solve_modular
+from cgsym.arith.flintalg import Ring, solve_fraction_free
+from cgsym.arith.modular import solve_modular
 
 BENCH = Path(__file__).resolve().parent / "benchmarks" / "models"
 
@@ -84,7 +84,7 @@ def test_modular_solve_refuses_a_singular_system():
 
 
 def test_an_unproved_reconstruction_is_never_returned(monkeypatch):
-    import cgsym.modular as mod
+    import cgsym.arith.modular as mod
     ring, M, b = _system(1341)
     real_lift = mod._lift
 
@@ -103,7 +103,7 @@ def test_an_unproved_reconstruction_is_never_returned(monkeypatch):
 def test_four_qubit_chain_partial_secular_weak_against_numerics():
     import numpy as np
     from cgsym.numerics import numeric_pipeline
-    from cgsym.rational_form import evaluate_steady_state
+    from cgsym.arith.rational_form import evaluate_steady_state
     d = cgsym.derive(BENCH / "four-qubit-chain.toml", "partial-secular", True)
     form = d.steady_state.form
     assert form is not None and len(form.labels) == 43     # the population block
@@ -133,12 +133,12 @@ def test_modular_route_gives_the_same_steady_state_as_bareiss(monkeypatch):
     gives the same exact steady state as the fraction-free solve: every coordinate the
     same cancelled fraction; the trace is 1 exactly."""
     import importlib
-    from cgsym.flintalg import canonical_fraction
+    from cgsym.arith.flintalg import canonical_fraction
     S = importlib.import_module("cgsym.steady_state")
     ref = cgsym.derive("two-qubits-two-baths", "partial-secular", True).steady_state.form
     monkeypatch.setattr(S, "MODULAR_FROM", 1)
     used = []
-    import cgsym.modular as mod
+    import cgsym.arith.modular as mod
     orig = mod.solve_modular
     monkeypatch.setattr(mod, "solve_modular", lambda *a, **k: used.append(1) or orig(*a, **k))
     new = cgsym.derive("two-qubits-two-baths", "partial-secular", True).steady_state.form

@@ -16,8 +16,8 @@ import pytest
 import sympy as sp
 
 import cgsym
-from cgsym.algebra import polynomial_form
-from cgsym.flintalg import Ring, radical_relations, rationalise, reduce_radicals
+from cgsym.arith.algebra import polynomial_form
+from cgsym.arith.flintalg import Ring, radical_relations, rationalise, reduce_radicals
 
 BENCH = Path(__file__).resolve().parent / "benchmarks" / "models"
 
@@ -106,7 +106,7 @@ def test_rationalise_refuses_a_vanishing_denominator():
 def test_sqrt2_chain_secular_no_weak_limit_against_numerics():
     import numpy as np
     from cgsym.numerics import numeric_pipeline
-    from cgsym.rational_form import evaluate_steady_state
+    from cgsym.arith.rational_form import evaluate_steady_state
     d = cgsym.derive(BENCH / "three-qubit-chain.toml", "secular", False)
     # solved in the eigenbasis: an 8-coordinate population block (20 in the product basis)
     assert d.steady_state.form is not None
@@ -125,12 +125,12 @@ def test_sqrt2_chain_secular_no_weak_limit_against_numerics():
         assert np.max(np.abs(rho - num.steady_state)) <= 1e-9
     # the exact first law on the forms
     assert sp.expand(sum(J for _, J in d.heat_currents.currents)) == 0 or \
-        cgsym.flintalg.tidy_flint(sum(J for _, J in d.heat_currents.currents)) == 0
+        cgsym.arith.flintalg.tidy_flint(sum(J for _, J in d.heat_currents.currents)) == 0
 
 
 def test_sparse_solve_agrees_with_bareiss():
     import random
-    from cgsym.flintalg import solve_fraction_free, solve_sparse
+    from cgsym.arith.flintalg import solve_fraction_free, solve_sparse
     x, y, z = sp.symbols("x y z")
     ring = Ring((x, y, z))
     rng = random.Random(1341)
@@ -157,7 +157,7 @@ def test_eigenbasis_route_chain_secular_weak_against_numerics(monkeypatch):
     import importlib
     import numpy as np
     from cgsym.numerics import numeric_pipeline
-    from cgsym.rational_form import evaluate_steady_state
+    from cgsym.arith.rational_form import evaluate_steady_state
     S = importlib.import_module("cgsym.steady_state")
     taken = []
     orig = S._eigenbasis_steady_state
@@ -205,7 +205,7 @@ def test_real_part_of_real_drops_only_cancelling_imaginary_terms():
     """i-terms that cancel through a radical relation (sqrt(R - w) sqrt(R + w) = 2 s with
     R = sqrt(4 s^2 + w^2)) are dropped; a denominator 1 +- i is rationalised; an i-term
     that does not cancel is an internal error, never dropped."""
-    from cgsym.algebra import real_part_of_real
+    from cgsym.arith.algebra import real_part_of_real
     from cgsym.errors import CgsymError
     w, s = sp.symbols("w s", positive=True)
     R = sp.sqrt(4 * s**2 + w**2)

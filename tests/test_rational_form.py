@@ -1,7 +1,7 @@
 """The exact common-denominator representation (issue 13).
 
 * Nothing changed: the closed forms of every shipped model (rho_ss and every J_p) are
-  the expressions that main gave before ``cgsym.rational_form`` existed
+  the expressions that main gave before ``cgsym.arith.rational_form`` existed
   (``tests/cases/closed_forms``, written by ``tests/cases/generate_closed_forms.py``),
   structurally identical or with an exact difference of zero.
 * ``RationalForm.evaluate`` (exact evaluation of the flint polynomials) agrees with
@@ -20,9 +20,9 @@ import pytest
 import sympy as sp
 
 import cgsym
-from cgsym.flintalg import tidy_flint
+from cgsym.arith.flintalg import tidy_flint
 from cgsym.numerics import lambdify_expr
-from cgsym.rational_form import RationalForm
+from cgsym.arith.rational_form import RationalForm
 
 from conftest import (REGIMES, assert_currents_close, current_scale, SHIPPED, SLOW_CASES, UNREACHED_CASES, case_id, derivation,
                       numeric, point)

@@ -38,7 +38,7 @@ def test_cache_format_weighted_texts_round_trip_exactly():
     denominator is one parsed polynomial (parsed and evaluated once)."""
     import pickle
 
-    from cgsym import rational_form as rf
+    from cgsym.arith import rational_form as rf
     d = derive("two-qubits-two-baths", "partial-secular", False)
     values = dict(omega_S=1.1341, Omega=0.0432, gamma_h=0.0217, gamma_c=0.0123,
                   T_h=0.9876, T_c=0.4321)

@@ -6,7 +6,7 @@ import random
 import pytest
 import sympy as sp
 
-from cgsym import flintalg
+from cgsym.arith import flintalg
 from cgsym.errors import CgsymError
 
 X, Y, Z = sp.symbols("x y z", positive=True)

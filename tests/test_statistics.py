@@ -114,7 +114,7 @@ def test_jump_probabilities_at_steady_state(two_weak, two_weak_stats):
     P = jd.probabilities(two_weak.steady_state.matrix, dt)
     # P(0) + sum of the jump probabilities is one; net gain of h = -(mean quanta into system)
     total = P.none + sum(g + l for _, g, l in P.rows)
-    from cgsym.flintalg import tidy_flint
+    from cgsym.arith.flintalg import tidy_flint
     assert tidy_flint(total - 1) == 0
     ev = two_weak_stats["quanta"].evaluate(P2)
     from cgsym.numerics import _numeric_form
@@ -142,7 +142,7 @@ def test_energy_counting_convention_and_weak_internal_quanta(two_weak, two_weak_
     e, q = two_weak_stats["energy"], two_weak_stats["quanta"]
     # the counted mean energy current is Tr[H_S D_p rho_ss], identically
     assert all(x == 0 for _, x in e.energy_mismatch)
-    from cgsym.flintalg import tidy_flint
+    from cgsym.arith.flintalg import tidy_flint
     wS = two_weak.model.parameter("omega_S").symbol
     for p, J in two_weak.heat_currents.currents:
         assert tidy_flint(e.get("mean", p) - J) == 0

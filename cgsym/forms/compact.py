@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.defaults import Printable
 
-from ..algebra import nonpolynomial_atoms
+from ..arith.algebra import nonpolynomial_atoms
 from ..symbols import n
 from ..errors import CgsymError
-from ..flintalg import Ring, fraction_tree, canonical_fraction
+from ..arith.flintalg import Ring, fraction_tree, canonical_fraction
 from ..operators import ImmutableMatrix
 from .abbreviations import (Abbreviation, expand_abbreviations, occupation_abbreviations,
                             rate_abbreviations, _taken, _unique)

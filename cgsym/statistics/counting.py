@@ -23,7 +23,7 @@ i.e. :math:`S = \mathrm{Tr}[\mathcal K_2\rho] - 2\,\mathrm{Tr}[\mathcal K_1\math
 \mathcal K_1\rho]` with the Drazin inverse :math:`\mathcal L^D`.  x is found exactly: the
 same real coordinates and blocks as the steady state (:func:`cgsym.steady_state.real_liouvillian`),
 one population equation replaced by Tr x = 0, fraction-free Bareiss elimination in
-python-flint (:mod:`cgsym.flintalg`); never an eigen-solver.
+python-flint (:mod:`cgsym.arith.flintalg`); never an eigen-solver.
 
 Conventions: hbar = k_B = 1; ``mean`` is the net number of quanta (or the energy) per unit
 time from reservoir p *into the system* (the sign of J_p); ``noise`` the zero-frequency
@@ -63,7 +63,7 @@ def check_count(count: str) -> str:
 class CountingStatistics(Printable):
     """Closed-form mean, noise, Fano factor and TUR ratio per reservoir (frozen, printable).
 
-    The results are held exactly as :class:`cgsym.rational_form.RationalForm` (flint
+    The results are held exactly as :class:`cgsym.arith.rational_form.RationalForm` (flint
     polynomials over a common denominator: ``mean_forms``, ``noise_forms``,
     ``mismatch_forms``, ``limit_mismatch_forms``, tuples of (reservoir, form) in model
     order); the SymPy expressions ``mean``, ``noise``, ``fano``, ``tur``,
@@ -296,8 +296,8 @@ class _Field:
     """Fractions (num, den) of flint polynomials in a common ring of generators."""
 
     def __init__(self, exprs):
-        from ..algebra import nonpolynomial_atoms
-        from ..flintalg import Ring
+        from ..arith.algebra import nonpolynomial_atoms
+        from ..arith.flintalg import Ring
         atoms = nonpolynomial_atoms(exprs)
         self.fwd = {a: sp.Dummy(f"g{i}") for i, a in
                     enumerate(sorted(atoms, key=sp.default_sort_key))}
@@ -310,7 +310,7 @@ class _Field:
         self.zero = (self.ring.ctx.from_dict({}), self.ring.one())
 
     def of(self, expr):
-        from ..flintalg import fraction_tree
+        from ..arith.flintalg import fraction_tree
         expr = sp.sympify(expr)
         if expr == 0:
             return self.zero
@@ -365,7 +365,7 @@ class _Field:
         return acc
 
     def to_sympy(self, a, factor=True):
-        from ..flintalg import ratio
+        from ..arith.flintalg import ratio
         if a[0].is_zero():
             return sp.S.Zero
         return ratio(self.ring, a[0], a[1], factor).xreplace(self.back)
@@ -378,7 +378,7 @@ def _drazin_solve(F, R, coords, rhs):
     equation (redundant by trace preservation) is replaced by Tr x = 0.  Requires
     Tr rhs = 0 (rhs in the range of L).  Returns x as fractions.
     """
-    from ..flintalg import common_denominator, solve_fraction_free
+    from ..arith.flintalg import common_denominator, solve_fraction_free
     N = len(coords)
     x = [F.zero] * N
     comps = sparsity_components(sp.Matrix(N, N, lambda i, j: 0 if F.is_zero(R[i][j]) else 1))
@@ -434,7 +434,7 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     -------
     CountingStatistics
         Mean and noise as exact RationalForms; their SymPy expressions, built on first
-        use, are in the canonical form of :func:`cgsym.flintalg.ratio` (cancelled,
+        use, are in the canonical form of :func:`cgsym.arith.flintalg.ratio` (cancelled,
         factored by flint, atoms substituted back).
     """
     from ..operators import vec
@@ -493,7 +493,7 @@ def counting_statistics(derivation, count: str = "quanta") -> CountingStatistics
     else:
         V = [F.of(x) for x in v]
 
-    from ..rational_form import RationalForm
+    from ..arith.rational_form import RationalForm
 
     def form(a):
         return RationalForm(F.ring, (a[0],), a[1], F.back)

@@ -159,7 +159,7 @@ class JumpDecomposition(Printable):
         jumps exchange no quantum and belong to P(0)).  At rho_ss,
         :math:`P_p(\pm1)/\Delta t` are the rates at which reservoir p gains and loses quanta.
         """
-        from ..flintalg import tidy_flint as tidy
+        from ..arith.flintalg import tidy_flint as tidy
         rows = []
         total = sp.S.Zero
         for p in self.reservoirs:

@@ -66,7 +66,7 @@ CASES = [
      ev("detuned-qubits", "secular", DQ_AT), 10.0, "cold"),
     ("evaluate, first time: detuned-qubits partial-secular (no weak limit)",
      ev("detuned-qubits", "partial-secular", DQ_AT), 10.0, "cold"),
-    # derive's printed output (cgsym.flintprint: large values written from flint), in
+    # derive's printed output (cgsym.arith.flintprint: large values written from flint), in
     # each format; the two-qubit case must not get slower (3.2-3.9 s idle before; the
     # issue-7 target for it is 60 s)
     *[(f"derive {m} {r} (no weak limit), {fmt}", de(m, r, fmt=fmt), target, "cold")

@@ -6,7 +6,7 @@
 For each shipped model, regime and weak-internal limit (the cases of
 ``tests/conftest.py`` except UNREACHED_CASES), the steady state rho_ss and every heat
 current J_p are written as ``sympy.srepr`` strings.  They were generated from main
-*before* the exact common-denominator representation (``cgsym.rational_form``) was
+*before* the exact common-denominator representation (``cgsym.arith.rational_form``) was
 introduced; ``tests/test_rational_form.py`` proves that today's derivation gives the
 same expressions (exact difference zero), so the refactoring changed no result.
 Each case runs in its own process with a time limit, so one slow case cannot stall

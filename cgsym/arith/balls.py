@@ -29,7 +29,7 @@ import flint
 import sympy as sp
 from mpmath import libmp
 
-from .symbols import n
+from ..symbols import n
 
 __all__ = ["Evaluator", "Unsupported", "ball_value", "certainly_nonzero", "complex_value", "exact_ball"]
 

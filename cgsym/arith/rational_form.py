@@ -6,7 +6,7 @@ fraction-free solve as integer polynomials over one common denominator,
     v_k = nums[k] / den,        nums[k], den in ZZ[g_1, ..., g_r],
 
 where each generator g_i stands for an *atom*: a model parameter, an occupation
-n(w, T), an exponential or a radical (see :func:`cgsym.algebra.polynomial_form`).
+n(w, T), an exponential or a radical (see :func:`cgsym.arith.algebra.polynomial_form`).
 For the large closed forms (10^5 terms without the weak-internal limit) building the
 SymPy expression is what costs time, not the solve, so :class:`RationalForm` keeps
 the result in python-flint and
@@ -26,7 +26,7 @@ the result in python-flint and
 * pickles (flint's text of the h-weighted polynomials that :meth:`RationalForm.evaluate`
   uses, sign-normalised), for the derivation cache.
 
-This module sits above :mod:`cgsym.flintalg` and below the pipeline stages that
+This module sits above :mod:`cgsym.arith.flintalg` and below the pipeline stages that
 return it (``SteadyState.form``, ``HeatCurrents.forms``).
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import Mapping, Sequence
 import flint
 import sympy as sp
 
-from .errors import CgsymError
+from ..errors import CgsymError
 from .flintalg import Ring, common_denominator, ratio
 
 
@@ -46,7 +46,7 @@ class RationalForm:
 
     Parameters
     ----------
-    ring : cgsym.flintalg.Ring
+    ring : cgsym.arith.flintalg.Ring
         The polynomial ring; ``ring.gens`` are SymPy symbols (Dummy generators or
         model parameters).
     nums : sequence of flint.fmpz_mpoly
@@ -110,7 +110,7 @@ class RationalForm:
     # -- SymPy, lazily ---------------------------------------------------------
     def expression(self, k: int) -> sp.Expr:
         """The k-th value as a SymPy expression (canonical form of
-        :func:`cgsym.flintalg.ratio`, factored, atoms substituted back); cached."""
+        :func:`cgsym.arith.flintalg.ratio`, factored, atoms substituted back); cached."""
         cache = self.__dict__.setdefault("_expressions", {})
         if k not in cache:
             cache[k] = self._ratio(self.nums[k], self.den)
@@ -141,7 +141,7 @@ class RationalForm:
         return out
 
     def _ratio(self, num, den) -> sp.Expr:
-        """The canonical form of :func:`cgsym.flintalg.ratio` followed by the
+        """The canonical form of :func:`cgsym.arith.flintalg.ratio` followed by the
         back-substitution of the atoms, built in the atoms directly."""
         if num.is_zero():
             return sp.S.Zero
@@ -225,7 +225,7 @@ class RationalForm:
             if e.is_Rational:
                 out.append(flint.fmpq(int(e.p), int(e.q)))
                 continue
-            from .symbols import n as occ
+            from ..symbols import n as occ
             # evalf is adaptive: exp(w/T) - 1 keeps its digits for small w/T
             e = e.replace(occ, lambda w, T: 1 / (sp.exp(w / T) - 1)) if e.has(occ) else e
             val = sp.N(e, dps)

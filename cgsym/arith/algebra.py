@@ -81,8 +81,8 @@ def real_part_of_real(v, what: str):
                 return v                  # i inside a function: keep (the caller refuses)
     im = sp.Add(*imag)
     re = sp.Add(*real)
-    from .errors import CgsymError
-    from .symbols import rewrite_occupations
+    from ..errors import CgsymError
+    from ..symbols import rewrite_occupations
     checked = 0
     syms = sorted(v.free_symbols, key=lambda q: q.name)
     for x in (sp.Rational(11341, 10000), sp.Rational(4321, 10000), sp.Rational(27183, 10000),

@@ -6,7 +6,7 @@ two-qubit partial-secular model they need seconds per solve and seconds per
 flint's ``fmpz_mpoly`` (multivariate polynomials over the integers), the common
 denominator is cancelled with one gcd, and flint's ``factor`` gives the compact
 closed forms.  Expressions enter and leave as SymPy expressions; non-polynomial
-atoms (n(w, T), exp, radicals) are generators (see :mod:`cgsym.algebra`).
+atoms (n(w, T), exp, radicals) are generators (see :mod:`cgsym.arith.algebra`).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import flint
 import sympy as sp
 
 from .algebra import polynomial_form
-from .errors import CgsymError
+from ..errors import CgsymError
 
 
 class Ring:

@@ -2,7 +2,7 @@
 interpolation and an exact proof.
 
 ``solve_modular(ring, A, b)`` has the contract of
-:func:`cgsym.flintalg.solve_fraction_free`: ``A`` (rows) and ``b`` hold integer
+:func:`cgsym.arith.flintalg.solve_fraction_free`: ``A`` (rows) and ``b`` hold integer
 polynomials (python-flint ``fmpz_mpoly``) in the ring's generators, and it returns
 ``(nums, den)`` with ``A nums = den b`` exactly.  It is meant for blocks whose
 *answer* is modest while every elimination in the polynomial ring swells (Bareiss
@@ -47,7 +47,7 @@ from math import gcd, isqrt
 import flint
 import numpy as np
 
-from .errors import CgsymError
+from ..errors import CgsymError
 
 #: word-size primes below 2**31 (so that products of residues fit in int64)
 _P0 = 2**31
@@ -325,7 +325,7 @@ class ModularSolveFailed(CgsymError):
 def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 16):
     """Solve A x = b over QQ(gens) by evaluation modulo primes, interpolation and an
     exact proof (see the module doc).  Same contract as
-    :func:`cgsym.flintalg.solve_fraction_free`: returns ``(nums, den)``, flint
+    :func:`cgsym.arith.flintalg.solve_fraction_free`: returns ``(nums, den)``, flint
     polynomials with ``A nums = den b`` exactly (proved), ``den`` with a positive
     lex-leading coefficient and no content shared with all of ``nums``; raises
     ``CgsymError`` when A is singular or no proved solution was found."""

@@ -1,12 +1,12 @@
 r"""Text and LaTeX of exact results straight from their python-flint polynomials.
 
 A steady state or a heat current of a model without the weak-internal limit has
-10^4-10^5 terms (:class:`cgsym.rational_form.RationalForm`).  Building the SymPy
+10^4-10^5 terms (:class:`cgsym.arith.rational_form.RationalForm`).  Building the SymPy
 expression of such a value and printing it costs milliseconds per term (SymPy's
 printer orders the terms of every sum), far more than the exact solve.  Here a value
 is written from the flint polynomials themselves:
 
-* the canonical fraction of :func:`cgsym.flintalg.canonical_fraction` (num/den
+* the canonical fraction of :func:`cgsym.arith.flintalg.canonical_fraction` (num/den
   cancelled by their gcd, den's leading coefficient positive), each side factored by
   flint (cheap for these forms: 0.01-0.4 s per polynomial) -- the same factors, so
   the same value, as :meth:`RationalForm.expression`;
@@ -369,7 +369,7 @@ def value_latex_fragments(form, k, printer) -> list[str]:
 def value_latex_rows(lhs: str, form, k, printer, tag: bool = True) -> list[str]:
     """Rows of an ``align`` for ``lhs = value k``, broken across lines like
     :func:`cgsym.forms.breaking.align_rows`."""
-    from .forms.breaking import WIDTH, lines, width
+    from ..forms.breaking import WIDTH, lines, width
     fl = lines(value_latex_fragments(form, k, printer), WIDTH, first=width(lhs) + 2)
     rows = [f"{lhs} &= {fl[0]}"] + [r"&\quad " + x for x in fl[1:]]
     return [rows[0] + ("" if tag else r" \notag")] + [r + r" \notag" for r in rows[1:]]
