@@ -11,12 +11,10 @@ import argparse
 import json
 import math
 import os
-import re
 import sys
-from decimal import Decimal
-from fractions import Fraction
 from warnings import showwarning as _default_showwarning
 
+from .console import parse_at, point_diagnostics, print_evaluation, warn
 from .errors import CgsymError
 
 DEFAULT_TIMEOUT = 900.0
@@ -40,52 +38,10 @@ def _seconds(text: str) -> float:
     return v
 
 
-def _exact(text: str) -> Fraction:
-    """A decimal or a rational p/q, exactly (for the underflow test)."""
-    return Fraction(text.strip()) if "/" in text else Fraction(Decimal(text.strip()))
 
 
-def _number(text: str) -> float | None:
-    """A number as a physicist writes it: 0.01, 1e-2 or the rational 1/100; None if not."""
-    t = text.strip()
-    try:
-        return float(t)
-    except ValueError:
-        pass
-    if re.fullmatch(r"[+-]?\d+(\.\d*)?(e[+-]?\d+)?\s*/\s*[+-]?\d+(\.\d*)?(e[+-]?\d+)?", t,
-                    re.IGNORECASE):
-        num, den = (Fraction(Decimal(x.strip())) for x in t.split("/"))
-        if den != 0:
-            return float(num / den)
-    return None
 
 
-def _parse_at(items, model, optional=()) -> dict:
-    """--at NAME=VALUE pairs -> {name: float}; all parameters (but ``optional``), positive, finite."""
-    vals = {}
-    for item in items or []:
-        if "=" not in item:
-            raise CgsymError(f"--at expects NAME=VALUE, got '{item}'")
-        k, v = item.split("=", 1)
-        k = k.strip()
-        model.parameter(k)
-        x = _number(v)
-        if x is None:
-            raise CgsymError(f"--at {k}: '{v}' is not a number (e.g. 0.01, 1e-2 or 1/100)")
-        if not math.isfinite(x):
-            raise CgsymError(f"--at {k}={v}: every parameter must be a finite number")
-        if x <= 0:
-            role = model.parameter(k).role
-            if x == 0 and _exact(v) > 0:   # e.g. 1e-400 underflows to 0.0
-                raise CgsymError(f"--at {k}={v}: the value underflows to 0 in double precision")
-            raise CgsymError(f"--at {k}={v}: every parameter is positive (a {role} must be > 0)")
-        if k in vals:
-            raise CgsymError(f"--at gives '{k}' twice")
-        vals[k] = x
-    missing = [p.name for p in model.parameters if p.name not in vals and p.name not in optional]
-    if missing:
-        raise CgsymError(f"--at is missing parameter(s): {', '.join(missing)}")
-    return vals
 
 
 def _add_model_args(p, regime_choices=None):
@@ -141,10 +97,10 @@ def cmd_derive(args):
         print(json.dumps(d.to_json(None if args.only is None else only), indent=1,
                          sort_keys=False))
     elif args.format == "latex":
-        from .latex import derivation_latex
+        from .report import derivation_latex
         sys.stdout.write(derivation_latex(d, only))
     else:
-        from .latex import derivation_text
+        from .report import derivation_text
         print(derivation_text(d, only))
     return 0
 
@@ -161,7 +117,7 @@ def cmd_evaluate(args):
     from .model import load_model
     _heom_flags_apply(args, args.regime == "heom", "to --regime heom")
     model = load_model(args.model)
-    vals = _parse_at(args.at, model)
+    vals = parse_at(args.at, model)
     if args.regime in ("redfield", "heom") or getattr(args, "lamb_shift", False):
         from .exact.commands import evaluate_exact   # Lamb shift, Redfield, HEOM
         return evaluate_exact(args, model, vals)
@@ -182,9 +138,9 @@ def cmd_evaluate(args):
         J = {k: float(v) for k, v in res.heat_currents.items()}
     else:
         rho, J, spectrum = _evaluate_closed_form(args, model, vals)
-    diag = _diagnostics(args, model, vals, args.regime,
+    diag = point_diagnostics(args, model, vals, args.regime,
                         spectrum=None if args.numeric else spectrum)
-    _print_evaluation(args, model, rho, J, diag=diag)
+    print_evaluation(args, model, rho, J, diag=diag)
     return 0
 
 
@@ -231,111 +187,16 @@ def cmd_cache(args):
     return 0
 
 
-def _warn(message: str) -> None:
-    print(f"cgsym: WARNING: {message}", file=sys.stderr)
 
 
-def _diagnostics(args, model, vals, regime, dt=None, spectrum=None):
-    """The time-scale ladder at the point; warnings on stderr; the ladder if --diagnostics.
-
-    Without --diagnostics only failed orderings are warned about (ratio < 1) and a failure
-    of the diagnostics themselves is silent; with it, marginal orderings (ratio < 10) too.
-    With --strict a failed ordering (and diagnostics that cannot be computed) is an error.
-    ``spectrum`` is the symbolic spectrum of the closed forms being evaluated (None for
-    --numeric): the pairs of Bohr frequencies they keep apart are checked against the rates.
-    """
-    verbose = getattr(args, "diagnostics", False)
-    strict = getattr(args, "strict", False)
-    from .diagnostics import diagnose
-    try:
-        dg = diagnose(model, vals, regime, dt=dt, weak_internal=args.weak_internal,
-                      spectrum=spectrum)
-    except CgsymError as e:
-        if strict:
-            raise CgsymError(f"--strict: validity diagnostics unavailable at this point: "
-                             f"{e}") from None
-        if verbose:
-            _warn(f"validity diagnostics unavailable at this point: {e}")
-            return {"error": str(e)}
-        return None
-    if strict:
-        failed = dg.warnings(include_marginal=False)
-        if failed:
-            raise CgsymError(failed[0] + (f" (and {len(failed) - 1} more)"
-                                          if len(failed) > 1 else ""))
-    for msg in dg.warnings(include_marginal=verbose):
-        _warn(msg)
-    return dg if verbose else None
 
 
-def _print_evaluation(args, model, rho, J, extra=None, diag=None):
-    import numpy as np
-    rho = np.asarray(rho, dtype=complex).reshape(model.dim, model.dim)
-    out = {"heat_currents": J,
-           "steady_state": {"basis": list(model.basis),
-                            "real": [[float(x) for x in row] for row in rho.real],
-                            "imag": [[float(x) for x in row] for row in rho.imag]}}
-    if extra:
-        out.update(extra)
-    if diag is not None:
-        out["timescales"] = diag if isinstance(diag, dict) else diag.to_json()
-    if args.format == "json":
-        print(json.dumps(out, indent=1))
-        return
-    print("Heat currents (from each reservoir into the system):")
-    for k, v in J.items():
-        print(f"  J_{k} = {v:.15g}")
-    print("Steady state (product basis " + ", ".join(model.basis) + "):")
-    for line in _matrix_text(rho):
-        print("  " + line)
-    for k, v in (extra or {}).items():
-        print(_extra_text(k, v))
-    if diag is not None:
-        print(diag.text() if not isinstance(diag, dict) else f"timescales: {diag}")
 
 
-def _g(x: float, digits: int = 6) -> str:
-    """A real number as a physicist reads it: 0.498123, 1.2e-05, 0 (never -0)."""
-    if x == 0:
-        return "0"
-    return f"{x:.{digits}g}"
 
 
-def _matrix_text(rho, rtol: float = 1e-12) -> list[str]:
-    """Rows of a density matrix, aligned: a real matrix when every imaginary part is zero
-    to rounding (below ``rtol`` times the largest entry), else entries ``a+bi``; parts
-    that are zero to rounding are written 0, never -0.0000000000."""
-    import numpy as np
-    scale = float(np.max(np.abs(rho))) if rho.size else 0.0
-    tiny = rtol * scale
-    re_ = np.where(np.abs(rho.real) <= tiny, 0.0, rho.real)
-    im_ = np.where(np.abs(rho.imag) <= tiny, 0.0, rho.imag)
-
-    def entry(a, b):
-        if b == 0:
-            return _g(a)
-        if a == 0:
-            return f"{_g(b)}i"
-        return f"{_g(a)}{'+' if b > 0 else '-'}{_g(abs(b))}i"
-    cells = [[entry(re_[i, j], im_[i, j]) for j in range(rho.shape[1])]
-             for i in range(rho.shape[0])]
-    width = max((len(c) for row in cells for c in row), default=1)
-    return ["  ".join(c.rjust(width) for c in row) for row in cells]
 
 
-def _extra_text(key, value) -> str:
-    """``key: value`` of evaluate's further results, without Python reprs."""
-    def one(v):
-        if isinstance(v, bool) or v is None:
-            return str(v).lower() if v is not None else "undefined"
-        if isinstance(v, (int, float)):
-            return _g(float(v))
-        return str(v)
-    if isinstance(value, dict):
-        parts = [f"{k} = {one(v)}" for k, v in value.items() if not isinstance(v, str)]
-        notes = [v for v in value.values() if isinstance(v, str)]
-        return f"{key}: " + ", ".join(parts) + "".join(f" ({n})" for n in notes)
-    return f"{key}: {one(value)}"
 
 
 def _evaluate_coarse_grained(args, model, vals):
@@ -348,8 +209,8 @@ def _evaluate_coarse_grained(args, model, vals):
     if not math.isfinite(args.dt) or args.dt <= 0:
         raise CgsymError(f"--dt must be a positive, finite coarse-graining time, got {args.dt:g}")
     res = evaluate_coarse_grained(model, vals, args.dt, lamb_shift=True)
-    diag = _diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
-    _print_evaluation(args, model, res["steady_state"], res["heat_currents"],
+    diag = point_diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
+    print_evaluation(args, model, res["steady_state"], res["heat_currents"],
                       {k: v for k, v in res.items() if k not in ("steady_state", "heat_currents")},
                       diag=diag)
     return 0
@@ -373,14 +234,14 @@ def cmd_plot(args):
         from .statistics.figure import sweep_noise_vs_omega
         if args.dt is not None:
             raise CgsymError("--dt does not apply to noise-vs-omega")
-        vals = _parse_at(args.at, model, optional=(pl.slow_parameter(model),))
+        vals = parse_at(args.at, model, optional=(pl.slow_parameter(model),))
         sw = sweep_noise_vs_omega(model, vals, weak=args.weak_internal, points=args.points,
                                   omega_range=args.range, numeric=args.numeric,
                                   reservoir=args.reservoir, count=args.count,
                                   timeout=args.timeout)
     elif args.what == "current-vs-omega":
         slow = pl.slow_parameter(model)
-        vals = _parse_at(args.at, model, optional=(slow,))
+        vals = parse_at(args.at, model, optional=(slow,))
         if args.reservoir is not None:
             raise CgsymError("--reservoir is not used by current-vs-omega (it plots the first "
                              "reservoir's current)")
@@ -395,7 +256,7 @@ def cmd_plot(args):
         if args.weak_internal:
             raise CgsymError(f"--weak-internal does not apply to {args.what} (the finite-dt "
                              f"rates use the exact Bohr frequencies)")
-        vals = _parse_at(args.at, model)
+        vals = parse_at(args.at, model)
         if args.what == "gamma-vs-dt":
             sw = pl.sweep_gamma_vs_dt(model, vals, reservoir=args.reservoir,
                                       points=args.points, dt_range=args.range)
@@ -436,7 +297,7 @@ def cmd_statistics(args):
     check_regime(args.regime)
     check_count(args.count)
     model = load_model(args.model)
-    vals = _parse_at(args.at, model) if args.at else None
+    vals = parse_at(args.at, model) if args.at else None
     with time_limit(args.timeout):
         d = cached_derive(model, args.regime, args.weak_internal, use_cache=not args.no_cache)
         d.steady_state.require_unique()
@@ -460,7 +321,7 @@ def cmd_statistics(args):
     out["third_cumulant"] = {p: cumulants(nj, p, args.count, 3)[2] for p in st.reservoirs}
     out["third_cumulant_note"] = "numeric (recursive scheme on the numeric tilted Liouvillian)"
     from .statistics.commands import print_point
-    diag = _diagnostics(args, model, vals, args.regime, spectrum=d.spectrum)  # as evaluate
+    diag = point_diagnostics(args, model, vals, args.regime, spectrum=d.spectrum)  # as evaluate
     unit = "quanta" if args.count == "quanta" else "energy"
     print_point(out, args.format, f"Counting statistics ({unit}; from each reservoir into the "
                 f"system), {args.regime}{', weak internal' if args.weak_internal else ''}:",
@@ -487,7 +348,7 @@ def cmd_sweep(args):
         raise CgsymError("give at least one --grid NAME=START:STOP:COUNT[:log]")
     axes = [Axis.parse(g) for g in args.grid]
     swept = [model.parameter(a.name).name for a in axes]
-    fixed = _parse_at(args.at, model, optional=tuple(swept))
+    fixed = parse_at(args.at, model, optional=tuple(swept))
     from .sweep import check_out_path
     check_out_path(args.out)                 # before any point is computed
     method = args.method or ("coarse-grained" if args.regime == "coarse-grained"
@@ -816,7 +677,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     diagnostics' warnings; any other warning is shown as Python shows it."""
     from .errors import CgsymWarning
     if issubclass(category, CgsymWarning):
-        _warn(str(message))
+        warn(str(message))
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
 

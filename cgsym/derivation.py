@@ -62,7 +62,7 @@ class Derivation(Printable):
         return memo[key]
 
     def __str__(self):
-        from .latex import derivation_text
+        from .report import derivation_text
         return derivation_text(self)
 
     def _latex(self, printer):

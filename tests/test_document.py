@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from cgsym.latex import derivation_latex
+from cgsym.report import derivation_latex
 
 from conftest import REGIMES, SHIPPED, case_marks, derivation
 

@@ -245,7 +245,7 @@ def test_tunnelling_qubit_partial_secular_full_printed_values():
     import mpmath
     import numpy as np
     from cgsym.numerics import numeric_pipeline
-    from cgsym.latex import derivation_latex, derivation_text
+    from cgsym.report import derivation_latex, derivation_text
     d = cgsym.derive("tunnelling-qubit", "partial-secular", False)      # fresh: nothing built
     m = d.model
     # derive's whole output in the three formats builds no SymPy expression of the results

@@ -497,12 +497,12 @@ def test_evaluate_extra_results_have_no_python_reprs(capsys):
     """The further results of --regime coarse-grained (dicts of numbers and a note) are
     printed as "key: a = 1.2e-05, b = 0.5 (note)", not as Python dicts."""
     import argparse
-    from cgsym.cli import _print_evaluation
+    from cgsym.console import print_evaluation
     model = cgsym.load_model("tunnelling-qubit")
     rho = np.diag([0.1, 0.2, 0.3, 0.4]).astype(complex)
     extra = {"dt": 5.0, "gamma_min_eigenvalue": {"l": 1.3225724916328478e-14, "r": -0.0},
              "lamb_shift": {"relative_size": 1.150949984636954, "note": "Delta H of Eq. (30)"}}
-    _print_evaluation(argparse.Namespace(format="text"), model, rho, {"l": 1e-3, "r": -1e-3},
+    print_evaluation(argparse.Namespace(format="text"), model, rho, {"l": 1e-3, "r": -1e-3},
                       extra)
     out = capsys.readouterr().out
     assert "{" not in out and "'" not in out, out

@@ -24,7 +24,7 @@ def _heom_options(args) -> dict:
 
 def evaluate_exact(args, model, vals) -> int:
     """``cgsym evaluate`` for redfield, heom, and any regime with ``--lamb-shift``."""
-    from ..cli import _diagnostics, _print_evaluation
+    from ..console import point_diagnostics, print_evaluation
     from .compare import method_result
     regime = args.regime
     if regime == "coarse-grained":
@@ -48,7 +48,7 @@ def evaluate_exact(args, model, vals) -> int:
                       heom_options=_heom_options(args))
     extra = dict(r.extra)
     extra["method"] = method
-    diag = _diagnostics(args, model, vals, regime) if regime in ("secular",
+    diag = point_diagnostics(args, model, vals, regime) if regime in ("secular",
                                                                  "partial-secular") else None
     if regime == "redfield":
         pos = extra["positivity"]
@@ -66,13 +66,13 @@ def evaluate_exact(args, model, vals) -> int:
             print(f"cgsym: WARNING: HEOM not converged: one refinement step changes J or rho by "
                   f"{ch:.2g} (relative); raise --heom-exponents / --heom-depth",
                   file=sys.stderr)
-    _print_evaluation(args, model, r.steady_state, r.heat_currents, extra, diag=diag)
+    print_evaluation(args, model, r.steady_state, r.heat_currents, extra, diag=diag)
     return 0
 
 
 def _evaluate_coarse_grained_with_shift(args, model, vals) -> int:
     """``evaluate --regime coarse-grained --dt DT --lamb-shift``: with Delta H(Delta t)."""
-    from ..cli import _diagnostics, _print_evaluation
+    from ..console import point_diagnostics, print_evaluation
     from .redfield import coarse_grained
     if args.dt is None:
         raise CgsymError("--regime coarse-grained needs --dt VALUE (the coarse-graining time)")
@@ -81,8 +81,8 @@ def _evaluate_coarse_grained_with_shift(args, model, vals) -> int:
     if args.weak_internal:
         raise CgsymError("--weak-internal does not apply to --regime coarse-grained")
     r = coarse_grained(model, vals, args.dt, lamb_shift=True)
-    diag = _diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
-    _print_evaluation(args, model, r.steady_state, r.heat_currents,
+    diag = point_diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
+    print_evaluation(args, model, r.steady_state, r.heat_currents,
                       {"method": r.method, "dt": args.dt}, diag=diag)
     return 0
 
@@ -100,7 +100,7 @@ def derive_with_lamb_shift(args, d) -> int:
         print(json.dumps(out, indent=1, sort_keys=False))
     elif args.format == "latex":
         import sympy as sp
-        from ..latex import derivation_latex
+        from ..report import derivation_latex
         sys.stdout.write(derivation_latex(d))
         sys.stdout.write("\n% Lamb shift (" + note + ")\n\\begin{equation*}\n"
                          + sp.latex(ls) + "\n\\end{equation*}\n")
@@ -114,7 +114,7 @@ def derive_with_lamb_shift(args, d) -> int:
 
 def compare(args) -> int:
     """``cgsym compare``."""
-    from ..cli import _parse_at
+    from ..console import parse_at
     from ..model import load_model
     from .compare import compare_point, compare_sweep, parse_sweep, render_sweep, text_table
     model = load_model(args.model)
@@ -131,7 +131,7 @@ def compare(args) -> int:
     if args.sweep is None:
         if args.out is not None:
             raise CgsymError("--out draws a sweep: give --sweep NAME=START:STOP:COUNT[:log]")
-        vals = _parse_at(args.at, model)
+        vals = parse_at(args.at, model)
         res = compare_point(model, vals, args.dt, heom, opts)
         if args.format == "json":
             print(json.dumps(res, indent=1))
@@ -139,7 +139,7 @@ def compare(args) -> int:
             print(text_table(res))
         return 0
     name, xs, log = parse_sweep(args.sweep, model)
-    vals = _parse_at(args.at, model, optional=(name,))
+    vals = parse_at(args.at, model, optional=(name,))
     vals.pop(name, None)
     pts = compare_sweep(model, vals, name, xs, args.dt, heom, opts,
                         progress=not args.no_progress)

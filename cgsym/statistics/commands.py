@@ -84,7 +84,7 @@ def statistics_numeric(args) -> int:
     with the validity diagnostics of ``cgsym evaluate`` at the point (warnings on stderr
     when the regime is outside its window; the ladder with --diagnostics; an error with
     --strict)."""
-    from ..cli import _diagnostics, _parse_at
+    from ..console import parse_at, point_diagnostics
     from ..model import load_model
     model = load_model(args.model)
     finite = args.regime == "coarse-grained" or args.dt is not None
@@ -93,7 +93,7 @@ def statistics_numeric(args) -> int:
                          if not finite else
                          "--regime coarse-grained (finite dt) is numeric only: give "
                          "--dt DT and --at NAME=VALUE ...")
-    vals = _parse_at(args.at, model)
+    vals = parse_at(args.at, model)
     from ..derivation import time_limit
     if finite:
         if args.regime != "coarse-grained":
@@ -109,7 +109,7 @@ def statistics_numeric(args) -> int:
                              "quantum of any bath frequency nu, so its energy is not one "
                              "number (use --count quanta)")
         from .finite_dt_jumps import finite_dt_jumps
-        diag = _diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
+        diag = point_diagnostics(args, model, vals, "coarse-grained", dt=args.dt)
         with time_limit(args.timeout):
             fj = finite_dt_jumps(model, vals, args.dt)
             nj = fj.numeric_jumps()
@@ -127,7 +127,7 @@ def statistics_numeric(args) -> int:
         from .counting import check_count
         from .numeric import numeric_jumps
         check_count(args.count)
-        diag = _diagnostics(args, model, vals, args.regime)
+        diag = point_diagnostics(args, model, vals, args.regime)
         with time_limit(args.timeout):
             nj = numeric_jumps(model, vals, args.regime, args.weak_internal)
             out = point_statistics(nj, args.count)
