@@ -51,6 +51,8 @@ from .errors import CgsymError
 
 #: word-size primes below 2**31 (so that products of residues fit in int64)
 _P0 = 2**31
+#: a system is called singular only when it is singular modulo this many distinct primes
+_PROBE_PRIMES = 3
 
 
 def _primes():
@@ -343,31 +345,46 @@ def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 16):
     nv = len(used)
     rng = random.Random(seed)
     primes = _primes()
-    p = next(primes)
     if nv == 0:       # numbers only: nothing to interpolate
         from .flintalg import solve_fraction_free
         return solve_fraction_free(ring, A, b)
     # degrees: per variable and along a random line, each the largest of two lines (an
-    # unlucky line can only under-estimate; then no prime's candidate is proved)
+    # unlucky line can only under-estimate; then no prime's candidate is proved).  The
+    # probes work modulo one prime; a system singular modulo that prime only (its
+    # determinant a multiple of it) is retried modulo further random primes, and called
+    # singular only when it is singular at random points modulo _PROBE_PRIMES of them.
+    probe_p = [next(primes)]
 
     def probe(direction_of, bound):
-        found = []
-        for _ in range(6):
-            base = [rng.randrange(1, p) for _ in range(nv)]
-            res = _line_degrees(bb, base, direction_of(), 2 * bound + 2, p, rng)
-            if res is not None:
-                found.append(res)
-            if len(found) == 2:
-                return max(found[0][0], found[1][0]), [max(u, v) for u, v in
-                                                      zip(found[0][1], found[1][1])]
-        raise CgsymError("singular system")
+        tried = set()
+        while True:
+            p = probe_p[0]
+            tried.add(p)
+            found = []
+            for _ in range(6):
+                base = [rng.randrange(1, p) for _ in range(nv)]
+                res = _line_degrees(bb, base, direction_of(p), 2 * bound + 2, p, rng)
+                if res is not None:
+                    found.append(res)
+                if len(found) == 2:
+                    return max(found[0][0], found[1][0]), [max(u, v) for u, v in
+                                                          zip(found[0][1], found[1][1])]
+            if len(tried) >= _PROBE_PRIMES:
+                raise CgsymError(f"singular system (at random points modulo {len(tried)} primes)")
+            from sympy import prevprime
+            q = p
+            while q in tried:
+                q = prevprime(rng.randrange(2**30, _P0))
+            probe_p[0] = q
     per_var = []
     for k in range(nv):
         unit = [1 if j == k else 0 for j in range(nv)]
-        dk, dks = probe(lambda: unit, _cramer_bound(bb, unit))
+        dk, dks = probe(lambda p: unit, _cramer_bound(bb, unit))
         per_var.append(max([dk] + dks))
-    dD, dN = probe(lambda: [rng.randrange(1, p) for _ in range(nv)],
+    dD, dN = probe(lambda p: [rng.randrange(1, p) for _ in range(nv)],
                    _cramer_bound(bb, [1] * nv))
+    primes = _primes()          # the images: the word-size primes from the top, in turn
+    p = next(primes)
     main = max(range(nv), key=lambda k: per_var[k])
     modulus = 1
     acc_D: dict = {}

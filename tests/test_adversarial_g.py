@@ -96,9 +96,6 @@ def test_modular_solver_small_systems_hold():
         _assert_solves(rows, rhs, nums, den)
 
 
-@pytest.mark.xfail(strict=True, reason="solve_modular probes degrees modulo its first prime "
-                   "only (2**31 - 1): a non-singular system that is singular modulo that prime "
-                   "is reported as 'singular system' instead of trying the next prime")
 def test_modular_solver_unlucky_first_prime():
     rows, rhs = [[2**31 - 1, 0], [0, _a]], [1, 1]       # det = (2**31 - 1) a != 0
     R, A, b = _system(rows, rhs)
