@@ -32,8 +32,12 @@ Method (all of it numbers modulo word-size primes p, except the proof):
    the product of the primes used so far are lifted to rationals by rational number
    reconstruction, denominators cleared.
 6. *Proof*: ``A nums == den b`` is checked exactly in Z[gens].  Only a proved solution is
-   returned; if the check fails another prime is added (more digits), and after
-   ``max_primes`` primes the solve gives up (raises ``ModularSolveFailed``).
+   returned; while the reconstruction fails or is not proved another prime is added
+   (more digits: the number of primes adapts to the size of the answer's
+   coefficients; a candidate already refuted is not proved again), and after
+   ``max_primes`` primes (200, ~6200 bits) the solve gives up with one line (raises
+   ``ModularSolveFailed``).  The degree probes work modulo one prime and move to
+   further random primes when the system is singular modulo it.
 
 Nothing here assumes anything about where the system comes from; an unlucky random
 choice (a point where det A vanishes modulo p, a degenerate line) can only make the
@@ -324,7 +328,7 @@ class ModularSolveFailed(CgsymError):
     caller reports it; it does not fall back to an elimination that would not finish)."""
 
 
-def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 16):
+def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 200):
     """Solve A x = b over QQ(gens) by evaluation modulo primes, interpolation and an
     exact proof (see the module doc).  Same contract as
     :func:`cgsym.flintalg.solve_fraction_free`: returns ``(nums, den)``, flint
@@ -389,6 +393,8 @@ def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 16):
     modulus = 1
     acc_D: dict = {}
     acc_N: list = [dict() for _ in range(n)]
+    last = None               # the last candidate that failed the proof
+    used_primes = 0
     for _ in range(max_primes):
         # random shifts modulo p, drawn for each prime: the image (D normalised to
         # lex-leading coefficient 1 after the change is undone) does not depend on them,
@@ -400,13 +406,24 @@ def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 16):
             acc_D = _crt_dict(acc_D, modulus, Dm, p)
             acc_N = [_crt_dict(a, modulus, x, p) for a, x in zip(acc_N, Nm)]
             modulus *= p
+            used_primes += 1
             sol = _lift(ring, used, acc_D, acc_N, modulus)
-            if sol is not None and _proved(A, b, *sol):
-                return sol
+            # a candidate is proved once; the same candidate again (the reconstruction
+            # has stabilised but is wrong) is not re-proved, more primes are added
+            if sol is not None and (last is None or not _same(sol, last)):
+                if _proved(A, b, *sol):
+                    return sol
+                last = sol
         p = next(primes)
     raise ModularSolveFailed(
-        f"internal error: the modular solve of a {n}-coordinate block found no proved "
-        f"solution after {max_primes} primes (no unproved result is returned)")
+        f"the modular solve of a {n}-coordinate block found no proved solution after "
+        f"{max_primes} primes ({used_primes} usable, {modulus.bit_length()} bits of "
+        f"coefficients): no unproved result is returned")
+
+
+def _same(s1, s2):
+    (n1, d1), (n2, d2) = s1, s2
+    return d1 == d2 and all(u == v for u, v in zip(n1, n2))
 
 
 def _crt_dict(acc, m, new, p):

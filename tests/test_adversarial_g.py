@@ -103,10 +103,6 @@ def test_modular_solver_unlucky_first_prime():
     _assert_solves(rows, rhs, nums, den)
 
 
-@pytest.mark.xfail(strict=True, reason="solve_modular stops after a fixed 16 primes (~500 bits): "
-                   "a non-singular system whose solution has ~80-digit coefficients raises "
-                   "ModularSolveFailed ('internal error'), which steady_state re-raises "
-                   "instead of falling back, although solve_fraction_free solves it at once")
 def test_modular_solver_large_coefficients():
     rows, rhs = [[_a, 10**80 + 7], [1, 1]], [1, 0]
     R, A, b = _system(rows, rhs)
