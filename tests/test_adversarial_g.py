@@ -145,10 +145,6 @@ def test_four_qubit_ring_numeric_says_not_unique():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the four-qubit RING (steady state not unique, kernel "
-                   "dimension 2, as --numeric says in 1 s) is not reported by the symbolic route: "
-                   "no answer after 280 s of CPU (840 s wall at load 7); the population block "
-                   "fails the rank test, so the modular solver is skipped for the general route")
 def test_four_qubit_ring_symbolic_says_not_unique():
     at = ["w=1.1341", "g=0.04321", "kh=0.0123", "kc=0.0271", "Th=2.3", "Tc=0.7"]
     r = _evaluate("four-qubit-ring.toml", at, 300)
