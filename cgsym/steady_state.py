@@ -592,11 +592,14 @@ def _nullity_at_random_points(A, seeds=(3, 4)):
 
 
 def _refuse_large_manifold(me, R, comps):
-    """A kernel of dimension > 1 involving a block of at least MODULAR_FROM coordinates:
-    one clear line instead of the symbolic nullspace of that block (fraction-free
-    elimination over QQ(gens), which does not finish: the four-qubit ring's
-    population block).  Blocks all smaller than that keep the stationary manifold."""
-    if not any(len(c) >= MODULAR_FROM for c in comps):
+    """A kernel of dimension > 1 involving a block of more than EIGENBASIS_FROM
+    coordinates: one clear line instead of the symbolic nullspace of that block
+    (fraction-free elimination over QQ(gens), which does not finish: the four-qubit
+    ring's 43-coordinate population block; the 16-coordinate population block of two
+    exchange-coupled pairs of which one couples to no reservoir, secular, > 150 s).
+    Blocks all that small or smaller (every shipped model's) keep the stationary
+    manifold."""
+    if not any(len(c) > EIGENBASIS_FROM for c in comps):
         return
     total, large = 0, []
     for comp in comps:
@@ -604,7 +607,7 @@ def _refuse_large_manifold(me, R, comps):
         if k is None:
             return
         total += k
-        if k and len(comp) >= MODULAR_FROM:
+        if k and len(comp) > EIGENBASIS_FROM:
             large.append(len(comp))
     if total > 1 and large:
         raise CgsymError(

@@ -151,6 +151,19 @@ def test_four_qubit_ring_symbolic_says_not_unique():
     assert r.returncode == 2 and "not unique" in r.stderr, r.stderr
 
 
+def test_four_qubits_dark_pair_secular_symbolic_says_not_unique():
+    """Two exchange-coupled pairs, the q3-q4 pair coupled to no reservoir (secular): the
+    kernel has dimension 4 (as --numeric says); its 16-coordinate population block's
+    symbolic nullspace did not finish in 150 s, now one line in ~3 s."""
+    at = ["w=1.1341", "g=0.04321", "kh=0.0123", "kc=0.0271", "Th=2.3", "Tc=0.7"]
+    cmd = [sys.executable, "-m", "cgsym.cli", "evaluate", str(_CASES / "four-qubits-dark-pair.toml"),
+           "--regime", "secular", "--weak-internal", "--format", "json", "--at", *at]
+    for extra, text in [([], "kernel has dimension 4"), (["--numeric"], "kernel dimension 4")]:
+        r = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "not unique" in r.stderr and text in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="three qubits (d = 8) with two slow couplings, three "
                    "reservoirs and complex couplings: its 14-coordinate radical-free population "
