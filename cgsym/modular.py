@@ -400,7 +400,20 @@ def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 200):
         # lex-leading coefficient 1 after the change is undone) does not depend on them,
         # and a small fixed shift can sit on a zero of D's top homogeneous part
         shifts = [0 if k == main else rng.randrange(1, p) for k in range(nv)]
-        img = _image_mod_p(bb, nv, (dD, dN, per_var), main, shifts, p, rng)
+        try:
+            img = _image_mod_p(bb, nv, (dD, dN, per_var), main, shifts, p, rng)
+        except MemoryError:
+            # the dense interpolation grid grows as the product of the degrees in the
+            # generators (three qubits, three reservoirs, 14 coordinates: 8.1e6 grid
+            # points x 54 x 14 residues, 46 GiB)
+            grid = 1
+            for k in range(nv):
+                if k != main:
+                    grid *= per_var[k] + 1
+            raise ModularSolveFailed(
+                f"the modular solve of a {n}-coordinate block in {nv} generators needs "
+                f"{grid} interpolation points (degrees {per_var}): more memory than this "
+                f"machine has; no result is returned") from None
         if img is not None:
             Dm, Nm = img
             acc_D = _crt_dict(acc_D, modulus, Dm, p)
