@@ -417,7 +417,9 @@ def steady_state(me: MasterEquation) -> SteadyState:
     The kernel of the Liouvillian, found block by block in real coordinates with
     fraction-free elimination; the state is normalised to unit trace.  A kernel of
     dimension > 1 is reported (``unique`` False, with the stationary manifold), never
-    an arbitrary pick.  ``matrix`` is rho in the product basis, ``in_eigenbasis()``
+    an arbitrary pick; when that kernel involves a block of more than EIGENBASIS_FROM
+    coordinates, whose symbolic nullspace does not finish, a ``CgsymError`` says so in
+    one line (dimension from ranks modulo a prime at two random points).  ``matrix`` is rho in the product basis, ``in_eigenbasis()``
     in the eigenbasis of H_S.
 
     Examples
