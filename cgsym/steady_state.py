@@ -417,7 +417,9 @@ def steady_state(me: MasterEquation) -> SteadyState:
     The kernel of the Liouvillian, found block by block in real coordinates with
     fraction-free elimination; the state is normalised to unit trace.  A kernel of
     dimension > 1 is reported (``unique`` False, with the stationary manifold), never
-    an arbitrary pick.  ``matrix`` is rho in the product basis, ``in_eigenbasis()``
+    an arbitrary pick; when that kernel involves a block of more than EIGENBASIS_FROM
+    coordinates, whose symbolic nullspace does not finish, a ``CgsymError`` says so in
+    one line (dimension from ranks modulo a prime at two random points).  ``matrix`` is rho in the product basis, ``in_eigenbasis()``
     in the eigenbasis of H_S.
 
     Examples
@@ -577,7 +579,48 @@ def _igcd(a, b):
     return gcd(a, b)
 
 
+def _nullity_at_random_points(A, seeds=(3, 4)):
+    """Nullity of a block modulo a prime at two random rational points (the smaller of
+    the two; each is an upper bound on the generic nullity, equal to it unless a point
+    is unlucky), or None when a denominator vanishes modulo the prime."""
+    out = []
+    syms = sorted(A.free_symbols, key=str)
+    for seed in seeds:
+        r = _rank_mod_prime(A.xreplace(_random_point(syms, seed)))
+        if r is None:
+            return None
+        out.append(A.cols - r)
+    return min(out)
+
+
+def _refuse_large_manifold(me, R, comps):
+    """A kernel of dimension > 1 involving a block of more than EIGENBASIS_FROM
+    coordinates: one clear line instead of the symbolic nullspace of that block
+    (fraction-free elimination over QQ(gens), which does not finish: the four-qubit
+    ring's 43-coordinate population block; the 16-coordinate population block of two
+    exchange-coupled pairs of which one couples to no reservoir, secular, > 150 s).
+    Blocks all that small or smaller (every shipped model's) keep the stationary
+    manifold."""
+    if not any(len(c) > EIGENBASIS_FROM for c in comps):
+        return
+    total, large = 0, []
+    for comp in comps:
+        k = _nullity_at_random_points(R.extract(comp, comp))
+        if k is None:
+            return
+        total += k
+        if k and len(comp) > EIGENBASIS_FROM:
+            large.append(len(comp))
+    if total > 1 and large:
+        raise CgsymError(
+            f"the steady state is not unique: the Liouvillian's kernel has dimension {total} "
+            f"at two random points of the parameters (ranks modulo a prime); its symbolic "
+            f"stationary manifold (a {max(large)}-coordinate block) is not computed: use "
+            f"'cgsym evaluate --numeric' for the stationary states at given values")
+
+
 def _general_steady_state(me, R0, R, back, comps, coords, blocks) -> SteadyState:
+    _refuse_large_manifold(me, R, comps)
     d = me.dim
     kernel_vectors = []  # full-length coordinate vectors
     for comp in comps:

@@ -93,9 +93,6 @@ def test_modular_solver_small_systems_hold():
         _assert_solves(rows, rhs, nums, den)
 
 
-@pytest.mark.xfail(strict=True, reason="solve_modular probes degrees modulo its first prime "
-                   "only (2**31 - 1): a non-singular system that is singular modulo that prime "
-                   "is reported as 'singular system' instead of trying the next prime")
 def test_modular_solver_unlucky_first_prime():
     rows, rhs = [[2**31 - 1, 0], [0, _a]], [1, 1]       # det = (2**31 - 1) a != 0
     R, A, b = _system(rows, rhs)
@@ -103,10 +100,6 @@ def test_modular_solver_unlucky_first_prime():
     _assert_solves(rows, rhs, nums, den)
 
 
-@pytest.mark.xfail(strict=True, reason="solve_modular stops after a fixed 16 primes (~500 bits): "
-                   "a non-singular system whose solution has ~80-digit coefficients raises "
-                   "ModularSolveFailed ('internal error'), which steady_state re-raises "
-                   "instead of falling back, although solve_fraction_free solves it at once")
 def test_modular_solver_large_coefficients():
     rows, rhs = [[_a, 10**80 + 7], [1, 1]], [1, 0]
     R, A, b = _system(rows, rhs)
@@ -146,14 +139,23 @@ def test_four_qubit_ring_numeric_says_not_unique():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the four-qubit RING (steady state not unique, kernel "
-                   "dimension 2, as --numeric says in 1 s) is not reported by the symbolic route: "
-                   "no answer after 280 s of CPU (840 s wall at load 7); the population block "
-                   "fails the rank test, so the modular solver is skipped for the general route")
 def test_four_qubit_ring_symbolic_says_not_unique():
     at = ["w=1.1341", "g=0.04321", "kh=0.0123", "kc=0.0271", "Th=2.3", "Tc=0.7"]
     r = _evaluate("four-qubit-ring.toml", at, 300)
     assert r.returncode == 2 and "not unique" in r.stderr, r.stderr
+
+
+def test_four_qubits_dark_pair_secular_symbolic_says_not_unique():
+    """Two exchange-coupled pairs, the q3-q4 pair coupled to no reservoir (secular): the
+    kernel has dimension 4 (as --numeric says); its 16-coordinate population block's
+    symbolic nullspace did not finish in 150 s, now one line in ~3 s."""
+    at = ["w=1.1341", "g=0.04321", "kh=0.0123", "kc=0.0271", "Th=2.3", "Tc=0.7"]
+    cmd = [sys.executable, "-m", "cgsym.cli", "evaluate", str(_CASES / "four-qubits-dark-pair.toml"),
+           "--regime", "secular", "--weak-internal", "--format", "json", "--at", *at]
+    for extra, text in [([], "kernel has dimension 4"), (["--numeric"], "kernel dimension 4")]:
+        r = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "not unique" in r.stderr and text in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.slow

@@ -32,8 +32,12 @@ Method (all of it numbers modulo word-size primes p, except the proof):
    the product of the primes used so far are lifted to rationals by rational number
    reconstruction, denominators cleared.
 6. *Proof*: ``A nums == den b`` is checked exactly in Z[gens].  Only a proved solution is
-   returned; if the check fails another prime is added (more digits), and after
-   ``max_primes`` primes the solve gives up (raises ``ModularSolveFailed``).
+   returned; while the reconstruction fails or is not proved another prime is added
+   (more digits: the number of primes adapts to the size of the answer's
+   coefficients; a candidate already refuted is not proved again), and after
+   ``max_primes`` primes (200, ~6200 bits) the solve gives up with one line (raises
+   ``ModularSolveFailed``).  The degree probes work modulo one prime and move to
+   further random primes when the system is singular modulo it.
 
 Nothing here assumes anything about where the system comes from; an unlucky random
 choice (a point where det A vanishes modulo p, a degenerate line) can only make the
@@ -51,6 +55,8 @@ from ..errors import CgsymError
 
 #: word-size primes below 2**31 (so that products of residues fit in int64)
 _P0 = 2**31
+#: a system is called singular only when it is singular modulo this many distinct primes
+_PROBE_PRIMES = 3
 
 
 def _primes():
@@ -322,7 +328,7 @@ class ModularSolveFailed(CgsymError):
     caller reports it; it does not fall back to an elimination that would not finish)."""
 
 
-def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 16):
+def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 200):
     """Solve A x = b over QQ(gens) by evaluation modulo primes, interpolation and an
     exact proof (see the module doc).  Same contract as
     :func:`cgsym.arith.flintalg.solve_fraction_free`: returns ``(nums, den)``, flint
@@ -343,53 +349,94 @@ def solve_modular(ring, A, b, seed: int = 0, max_primes: int = 16):
     nv = len(used)
     rng = random.Random(seed)
     primes = _primes()
-    p = next(primes)
     if nv == 0:       # numbers only: nothing to interpolate
         from .flintalg import solve_fraction_free
         return solve_fraction_free(ring, A, b)
     # degrees: per variable and along a random line, each the largest of two lines (an
-    # unlucky line can only under-estimate; then no prime's candidate is proved)
+    # unlucky line can only under-estimate; then no prime's candidate is proved).  The
+    # probes work modulo one prime; a system singular modulo that prime only (its
+    # determinant a multiple of it) is retried modulo further random primes, and called
+    # singular only when it is singular at random points modulo _PROBE_PRIMES of them.
+    probe_p = [next(primes)]
 
     def probe(direction_of, bound):
-        found = []
-        for _ in range(6):
-            base = [rng.randrange(1, p) for _ in range(nv)]
-            res = _line_degrees(bb, base, direction_of(), 2 * bound + 2, p, rng)
-            if res is not None:
-                found.append(res)
-            if len(found) == 2:
-                return max(found[0][0], found[1][0]), [max(u, v) for u, v in
-                                                      zip(found[0][1], found[1][1])]
-        raise CgsymError("singular system")
+        tried = set()
+        while True:
+            p = probe_p[0]
+            tried.add(p)
+            found = []
+            for _ in range(6):
+                base = [rng.randrange(1, p) for _ in range(nv)]
+                res = _line_degrees(bb, base, direction_of(p), 2 * bound + 2, p, rng)
+                if res is not None:
+                    found.append(res)
+                if len(found) == 2:
+                    return max(found[0][0], found[1][0]), [max(u, v) for u, v in
+                                                          zip(found[0][1], found[1][1])]
+            if len(tried) >= _PROBE_PRIMES:
+                raise CgsymError(f"singular system (at random points modulo {len(tried)} primes)")
+            from sympy import prevprime
+            q = p
+            while q in tried:
+                q = prevprime(rng.randrange(2**30, _P0))
+            probe_p[0] = q
     per_var = []
     for k in range(nv):
         unit = [1 if j == k else 0 for j in range(nv)]
-        dk, dks = probe(lambda: unit, _cramer_bound(bb, unit))
+        dk, dks = probe(lambda p: unit, _cramer_bound(bb, unit))
         per_var.append(max([dk] + dks))
-    dD, dN = probe(lambda: [rng.randrange(1, p) for _ in range(nv)],
+    dD, dN = probe(lambda p: [rng.randrange(1, p) for _ in range(nv)],
                    _cramer_bound(bb, [1] * nv))
+    primes = _primes()          # the images: the word-size primes from the top, in turn
+    p = next(primes)
     main = max(range(nv), key=lambda k: per_var[k])
     modulus = 1
     acc_D: dict = {}
     acc_N: list = [dict() for _ in range(n)]
+    last = None               # the last candidate that failed the proof
+    used_primes = 0
     for _ in range(max_primes):
         # random shifts modulo p, drawn for each prime: the image (D normalised to
         # lex-leading coefficient 1 after the change is undone) does not depend on them,
         # and a small fixed shift can sit on a zero of D's top homogeneous part
         shifts = [0 if k == main else rng.randrange(1, p) for k in range(nv)]
-        img = _image_mod_p(bb, nv, (dD, dN, per_var), main, shifts, p, rng)
+        try:
+            img = _image_mod_p(bb, nv, (dD, dN, per_var), main, shifts, p, rng)
+        except MemoryError:
+            # the dense interpolation grid grows as the product of the degrees in the
+            # generators (three qubits, three reservoirs, 14 coordinates: 8.1e6 grid
+            # points x 54 x 14 residues, 46 GiB)
+            grid = 1
+            for k in range(nv):
+                if k != main:
+                    grid *= per_var[k] + 1
+            raise ModularSolveFailed(
+                f"the modular solve of a {n}-coordinate block in {nv} generators needs "
+                f"{grid} interpolation points (degrees {per_var}): more memory than this "
+                f"machine has; no result is returned") from None
         if img is not None:
             Dm, Nm = img
             acc_D = _crt_dict(acc_D, modulus, Dm, p)
             acc_N = [_crt_dict(a, modulus, x, p) for a, x in zip(acc_N, Nm)]
             modulus *= p
+            used_primes += 1
             sol = _lift(ring, used, acc_D, acc_N, modulus)
-            if sol is not None and _proved(A, b, *sol):
-                return sol
+            # a candidate is proved once; the same candidate again (the reconstruction
+            # has stabilised but is wrong) is not re-proved, more primes are added
+            if sol is not None and (last is None or not _same(sol, last)):
+                if _proved(A, b, *sol):
+                    return sol
+                last = sol
         p = next(primes)
     raise ModularSolveFailed(
-        f"internal error: the modular solve of a {n}-coordinate block found no proved "
-        f"solution after {max_primes} primes (no unproved result is returned)")
+        f"the modular solve of a {n}-coordinate block found no proved solution after "
+        f"{max_primes} primes ({used_primes} usable, {modulus.bit_length()} bits of "
+        f"coefficients): no unproved result is returned")
+
+
+def _same(s1, s2):
+    (n1, d1), (n2, d2) = s1, s2
+    return d1 == d2 and all(u == v for u, v in zip(n1, n2))
 
 
 def _crt_dict(acc, m, new, p):
