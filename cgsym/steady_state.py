@@ -473,6 +473,25 @@ def steady_state(me: MasterEquation) -> SteadyState:
 EIGENBASIS_FROM = 12
 
 
+def eigenbasis_master_equation(me: MasterEquation) -> MasterEquation:
+    """The same master equation written in the eigenbasis of H_S (H_S and every X_m
+    transformed by the spectrum's unitary; each operator transformed once)."""
+    import dataclasses
+    from .operators import adjoint
+    U = sp.Matrix(me.spectrum.unitary)
+    Ud = sp.Matrix(adjoint(U, me.model.adjoint_mode))
+    done = {}
+
+    def to_eig(X):
+        key = id(X)
+        if key not in done:
+            done[key] = (X, ImmutableMatrix((Ud * sp.Matrix(X) * U).applyfunc(sp.expand)))
+        return done[key][1]
+    terms = tuple(dataclasses.replace(t, X_m=to_eig(t.X_m), X_n=to_eig(t.X_n))
+                  for t in me.terms)
+    return dataclasses.replace(me, hamiltonian=to_eig(me.hamiltonian), terms=terms)
+
+
 def _eigenbasis_steady_state(me: MasterEquation, coords, product_block: int, blocks):
     """The unique steady state solved in the eigenbasis of H_S, or None.
 
@@ -490,23 +509,13 @@ def _eigenbasis_steady_state(me: MasterEquation, coords, product_block: int, blo
     Returns None (the caller solves in the product basis) when the eigenbasis block is
     not smaller, the kernel is not one-dimensional there, or a coefficient is not real.
     """
-    import dataclasses
     from .arith.flintalg import radical_relations, rationalise, reduce_radicals
     from .operators import adjoint
     d = me.dim
     model = me.model
     U = sp.Matrix(me.spectrum.unitary)
     Ud = sp.Matrix(adjoint(U, model.adjoint_mode))
-    done = {}
-
-    def to_eig(X):
-        key = id(X)
-        if key not in done:
-            done[key] = (X, ImmutableMatrix((Ud * sp.Matrix(X) * U).applyfunc(sp.expand)))
-        return done[key][1]
-    terms = tuple(dataclasses.replace(t, X_m=to_eig(t.X_m), X_n=to_eig(t.X_n))
-                  for t in me.terms)
-    me_eig = dataclasses.replace(me, hamiltonian=to_eig(me.hamiltonian), terms=terms)
+    me_eig = eigenbasis_master_equation(me)
     R0e, _ = real_liouvillian(me_eig.liouvillian(), d)
     comps_e = sparsity_components(R0e)
     pop_e = [c for c in comps_e if any(coords[ci][0] == "p" for ci in c)]

@@ -305,22 +305,10 @@ class _Block:
 
 
 def _eigenbasis_block(me):
-    from .operators import ImmutableMatrix, adjoint, sparsity_components
-    from .steady_state import real_liouvillian
+    from .operators import sparsity_components
+    from .steady_state import eigenbasis_master_equation, real_liouvillian
     d = me.dim
-    model = me.model
-    U = sp.Matrix(me.spectrum.unitary)
-    Ud = sp.Matrix(adjoint(U, model.adjoint_mode))
-    done = {}
-
-    def to_eig(X):
-        key = id(X)
-        if key not in done:
-            done[key] = (X, ImmutableMatrix((Ud * sp.Matrix(X) * U).applyfunc(sp.expand)))
-        return done[key][1]
-    terms = tuple(dataclasses.replace(t, X_m=to_eig(t.X_m), X_n=to_eig(t.X_n))
-                  for t in me.terms)
-    me_eig = dataclasses.replace(me, hamiltonian=to_eig(me.hamiltonian), terms=terms)
+    me_eig = eigenbasis_master_equation(me)
     R0e, coords = real_liouvillian(me_eig.liouvillian(), d)
     comps = sparsity_components(R0e)
     pop = [c for c in comps if any(coords[i][0] == "p" for i in c)]
