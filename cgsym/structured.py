@@ -703,7 +703,8 @@ def _prove_denominator(form):
                      "after substituting the rates (internal error)")
 
 
-def _exact_generator_values(form, seed):
+def _atom_point(form, seed) -> dict:
+    """A random rational point of the atoms the named rates are defined through."""
     defs = form.definitions
     atoms = set()
     for e in defs.values():
@@ -712,7 +713,12 @@ def _exact_generator_values(form, seed):
         if g not in defs:
             atoms.add(form.back.get(g, g))
     atoms -= set(defs)
-    pt = _random_atom_point(sorted(atoms, key=sp.default_sort_key), seed)
+    return _random_atom_point(sorted(atoms, key=sp.default_sort_key), seed)
+
+
+def _exact_generator_values(form, seed):
+    defs = form.definitions
+    pt = _atom_point(form, seed)
     vals = dict(pt)
     for s, e in defs.items():
         v = sp.sympify(e).xreplace(vals)
@@ -747,15 +753,7 @@ def _check_at_random_point(form, me, seed):
     for lab, p in zip(form.labels, form.nums):
         v = _eval_poly(p, x) / den
         rho += sp.Rational(int(v.p), int(v.q)) * coordinate_matrix(lab, d)
-    defs = form.definitions
-    atoms = set()
-    for e in defs.values():
-        atoms |= _atoms_of(e)
-    for g in form.ring.gens:
-        if g not in defs:
-            atoms.add(form.back.get(g, g))
-    atoms -= set(defs)
-    pt = _random_atom_point(sorted(atoms, key=sp.default_sort_key), seed)
+    pt = _atom_point(form, seed)
     # the rhs with every atom (occupations too) at its random value
     out = me.rhs(rho)
     out = out.xreplace(pt)
