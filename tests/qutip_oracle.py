@@ -156,3 +156,26 @@ def oracle(model, values, regime="secular", weak_internal=False) -> OracleResult
          for p, D in diss.items()}
     return OracleResult(freqs, limits, gammas, L.full(), {p: D.full() for p, D in diss.items()},
                         rho.full(), J)
+
+
+def countstat_reference(nj, count="quanta"):
+    """Mean and zero-frequency noise of each reservoir's counted jumps, from QuTiP's
+    ``countstat_current_noise`` on the jump superoperators of ``nj`` (a
+    :class:`cgsym.statistics.numeric` jump decomposition): ({p: mean}, {p: noise})."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import qutip
+    d = nj.steady_state.shape[0]
+    dims = [[[d], [d]], [[d], [d]]]
+
+    def sup(M):
+        return qutip.Qobj(M, dims=dims, superrep="super")
+    names = list(nj.jumps)
+    J = [sup(nj.superoperator(p, count, 2)) for p in names]   # total: sum k^2 J_j
+    I = [sup(nj.superoperator(p, count, 1)) for p in names]   # net: sum k J_j
+    cur, noise, _ = qutip.countstat_current_noise(
+        sup(nj.liouvillian), [], rhoss=qutip.Qobj(nj.steady_state), J_ops=J, I_ops=I)
+    noise = np.asarray(noise)
+    diag = noise[:, :, 0].diagonal() if noise.ndim == 3 else np.diagonal(noise)
+    return ({p: float(np.real(cur[i])) for i, p in enumerate(names)},
+            {p: float(np.real(diag[i])) for i, p in enumerate(names)})

@@ -47,26 +47,11 @@ def two_weak_stats(two_weak):
 
 
 def _qutip_reference(model, values, regime, weak, count):
-    """(mean, noise, skewness) per reservoir from QuTiP on the numeric pipeline's jumps."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import qutip
+    """(mean, noise, jumps) per reservoir from QuTiP on the numeric pipeline's jumps."""
+    pytest.importorskip("qutip")
+    from qutip_oracle import countstat_reference
     nj = numeric_jumps(cgsym.load_model(model), values, regime, weak)
-    N = nj.liouvillian.shape[0]
-    d = math.isqrt(N)
-    dims = [[[d], [d]], [[d], [d]]]
-
-    def sup(M):
-        return qutip.Qobj(M, dims=dims, superrep="super")
-    names = list(nj.jumps)
-    J = [sup(nj.superoperator(p, count, 2)) for p in names]   # total: sum k^2 J_j
-    I = [sup(nj.superoperator(p, count, 1)) for p in names]   # net: sum k J_j
-    cur, noise, skew = qutip.countstat_current_noise(
-        sup(nj.liouvillian), [], rhoss=qutip.Qobj(nj.steady_state), J_ops=J, I_ops=I)
-    noise = np.asarray(noise)
-    diag = noise[:, :, 0].diagonal() if noise.ndim == 3 else np.diagonal(noise)
-    return ({p: float(np.real(cur[i])) for i, p in enumerate(names)},
-            {p: float(np.real(diag[i])) for i, p in enumerate(names)}, nj)
+    return (*countstat_reference(nj, count), nj)
 
 
 def _close(a, b, rel=1e-8, scale=None):

@@ -32,21 +32,9 @@ P3 = dict(w=1.1341, Delta=0.04321, gh=0.0123, gc=0.0271, gm=0.0097, Th=2.3, Tc=0
 
 
 def _qutip(nj, count="quanta"):
-    qutip = pytest.importorskip("qutip")
-    d = nj.steady_state.shape[0]
-    dims = [[[d], [d]], [[d], [d]]]
-
-    def sup(M):
-        return qutip.Qobj(M, dims=dims, superrep="super")
-    names = list(nj.jumps)
-    J = [sup(nj.superoperator(p, count, 2)) for p in names]   # total: sum k^2 J_j
-    I = [sup(nj.superoperator(p, count, 1)) for p in names]   # net: sum k J_j
-    cur, noise, _ = qutip.countstat_current_noise(
-        sup(nj.liouvillian), [], rhoss=qutip.Qobj(nj.steady_state), J_ops=J, I_ops=I)
-    noise = np.asarray(noise)
-    diag = noise[:, :, 0].diagonal() if noise.ndim == 3 else np.diagonal(noise)
-    return ({p: float(np.real(cur[i])) for i, p in enumerate(names)},
-            {p: float(np.real(diag[i])) for i, p in enumerate(names)})
+    pytest.importorskip("qutip")
+    from qutip_oracle import countstat_reference
+    return countstat_reference(nj, count)
 
 
 @pytest.fixture(scope="module")
