@@ -182,8 +182,9 @@ def derivation_document(d, only=SECTIONS) -> str:
         note = comp.note if comp is not None else \
             size_limit_note() + "; the canonical forms are shown"
         doc.text(r"\subsection*{Steady state and heat currents}")
-        doc.text("Not typeset: " + _esc(note) + r". The closed forms are in "
-                 r"\texttt{cgsym derive --format json}.")
+        # sloppypar: the note names an API call (no break points in it)
+        doc.text(r"\begin{sloppypar}Not typeset: " + _esc(note) + r". The closed forms are "
+                 r"in \texttt{cgsym derive --format json}.\end{sloppypar}")
     elif not ss.unique:
         doc.text(rf"The steady state is not unique: the Liouvillian kernel has dimension "
                  rf"{ss.kernel_dimension}.")
