@@ -248,3 +248,28 @@ def test_exact_zero_radicals_are_canonical_and_non_zero_is_a_proof():
         with pytest.raises(UndecidedZero):
             exact_zero(z)
         assert exact_zero(z + sp.Rational(1, 10**200)) is False   # a ball excludes 0
+
+
+def test_an_undecided_zero_test_gives_an_undecided_verdict():
+    """An equation whose exact zero test decides neither way is recorded as
+    'undecided' with its evidence (the run goes on; never a guessed verdict), and the
+    regression guard still reports the changed verdict."""
+    from cgsym.reproduce import (EquationSet, UndecidedZero, record, regressions,
+                                 table_text, to_latex)
+    eqs = EquationSet()
+
+    @eqs.equation("1", "I")
+    def one():
+        return record("1", "I", True, "x", "x", "zero difference")
+
+    @eqs.equation("2", "I")
+    def two():
+        raise UndecidedZero("cannot decide whether sqrt(2)*x - y is zero")
+
+    recs = eqs.run()
+    assert [r.verdict for r in recs] == ["reproduced", "undecided"]
+    assert "did not decide" in recs[1].evidence and "sqrt(2)" in recs[1].evidence
+    assert "1 reproduced, 0 errata, 1 undecided" in table_text(recs, 1.0)
+    assert "1 undecided" in to_latex(recs, 1.0)
+    assert regressions(recs, {"1": "reproduced", "2": "reproduced"}) == [
+        "Eq. 2: recorded 'reproduced', now 'undecided'"]
