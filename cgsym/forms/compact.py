@@ -913,20 +913,42 @@ class CompactForms(Printable):
                 "count_ops": dict(self.counts)}
 
 
+#: the secular HeatCurrents (None: no unique steady state) of the last models seen in
+#: this process, by (model, weak-internal limit): a secular derivation whose compact
+#: forms were asked for, or one derived here.  Models and results are immutable and a
+#: derivation is a function of (model, regime, limit), so an entry is never stale.
+_SECULAR: dict = {}
+
+
 def _secular_currents(d):
     """The secular regime's HeatCurrents of the same model (None if not unique or the
-    same regime)."""
+    same regime): derived here (about half the CPU of the partial-secular derivation
+    itself), or the secular derivation of the same model and limit already seen in this
+    process (a secular derivation's compact pass leaves its currents here)."""
+    if d.regime == "secular":
+        _remember_secular((d.model, d.weak_internal), d.heat_currents)
+        return None
     if d.regime != "partial-secular" or d.heat_currents is None:
         return None
+    key = (d.model, d.weak_internal)
+    if key in _SECULAR:
+        return _SECULAR[key]
     from ..master_equation import master_equation
     from ..rates import rates
     from ..steady_state import steady_state
     from ..thermo import heat_currents
     r = rates(d.spectrum, "secular", d.weak_internal, check_positivity=False)
     ss = steady_state(master_equation(r))
-    if not ss.unique:
-        return None
-    return heat_currents(ss)
+    hc = heat_currents(ss) if ss.unique else None
+    _remember_secular(key, hc)
+    return hc
+
+
+def _remember_secular(key, hc, keep: int = 4):
+    _SECULAR.pop(key, None)
+    _SECULAR[key] = hc
+    while len(_SECULAR) > keep:
+        _SECULAR.pop(next(iter(_SECULAR)))
 
 
 #: expression-tree nodes of the canonical results above which derive skips the search
