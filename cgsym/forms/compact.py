@@ -930,6 +930,8 @@ def _secular_currents(d):
         return None
     if d.regime != "partial-secular" or d.heat_currents is None:
         return None
+    if _all_zero(d.heat_currents):
+        return None       # 0 is every current's shortest form (one reservoir: J_p = 0)
     key = (d.model, d.weak_internal)
     if key in _SECULAR:
         return _SECULAR[key]
@@ -942,6 +944,14 @@ def _secular_currents(d):
     hc = heat_currents(ss) if ss.unique else None
     _remember_secular(key, hc)
     return hc
+
+
+def _all_zero(hcs) -> bool:
+    for p in hcs.reservoirs:
+        f = hcs.form(p)
+        if not (f.nums[0].is_zero() if f is not None else hcs.current(p) == 0):
+            return False
+    return True
 
 
 def _remember_secular(key, hc, keep: int = 4):
