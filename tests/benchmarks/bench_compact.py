@@ -91,8 +91,10 @@ def measure_sequence(cases, attempts=1, max_nodes=500_000):
     (least derive and least compact CPU seconds): each attempt starts from the state
     the previous case left (the secular currents the compact pass keeps for the J_sec x
     factor candidate, :data:`cgsym.forms.compact._SECULAR`), not from its own previous
-    attempt's."""
+    attempt's, and with SymPy's cache cleared (a repeated derivation of the same model
+    would find its expressions cached)."""
     import importlib
+    from sympy.core.cache import clear_cache
     keep = importlib.import_module("cgsym.forms.compact")._SECULAR
     for label, model, regime, weak, res, _ in cases:
         before = dict(keep)
@@ -100,6 +102,7 @@ def measure_sequence(cases, attempts=1, max_nodes=500_000):
         for _ in range(attempts):
             keep.clear()
             keep.update(before)
+            clear_cache()
             r = measure(model, regime, weak, res, max_nodes=max_nodes)
             if best is None:
                 best = r
