@@ -98,6 +98,29 @@ def ratio(ring: Ring, num, den, factor: bool = True):
     return ring.to_sympy(num) / ring.to_sympy(den)
 
 
+def _monomial(a, index: dict, nv: int):
+    """(exponent vector, integer coefficient) of a term c * g1^k1 * ... with c an integer
+    and the g generators of ``index`` to positive integer powers, else None."""
+    if a.is_Integer:
+        return (0,) * nv, int(a)
+    c, exps = 1, [0] * nv
+    for f in (a.args if a.is_Mul else (a,)):
+        if f.is_Integer:
+            c *= int(f)
+            continue
+        k = 1
+        if f.is_Pow:
+            f, k = f.base, f.exp
+            if not (k.is_Integer and k > 0):
+                return None
+            k = int(k)
+        i = index.get(f)
+        if i is None:
+            return None
+        exps[i] += k
+    return tuple(exps), c
+
+
 def fraction_tree(ring: Ring, index: dict, e):
     """(num, den) flint polynomials with e = num/den, built along the expression tree.
 
@@ -117,9 +140,21 @@ def fraction_tree(ring: Ring, index: dict, e):
         mon[index[e]] = 1
         return ctx.from_dict({tuple(mon): 1}), ring.one()
     if e.is_Add:
-        # pairwise, as a balanced tree: adding 10^4 terms one by one to a growing sum
-        # copies it each time (quadratic: 11 s for one 20k-term current); n log n here
-        parts = [fraction_tree(ring, index, a) for a in e.args]
+        # monomial terms (integer x generators to positive integer powers) go into one
+        # dict and one flint polynomial: an expanded 3,000-term numerator read term by
+        # term costs a flint product per factor (most of a compact form's proof)
+        mono, rest = {}, []
+        for a in e.args:
+            m = _monomial(a, index, nv)
+            if m is None:
+                rest.append(a)
+            else:
+                mono[m[0]] = mono.get(m[0], 0) + m[1]
+        # the others pairwise, as a balanced tree: adding 10^4 terms one by one to a
+        # growing sum copies it each time (quadratic: 11 s for one 20k-term current)
+        parts = [fraction_tree(ring, index, a) for a in rest]
+        if mono:
+            parts.append((ctx.from_dict({k: c for k, c in mono.items() if c}), ring.one()))
         while len(parts) > 1:
             nxt = []
             for k in range(0, len(parts) - 1, 2):

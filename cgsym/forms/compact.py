@@ -36,8 +36,26 @@ from .abbreviations import (Abbreviation, expand_abbreviations, occupation_abbre
 
 
 def ops(expr) -> int:
-    """SymPy ``count_ops``: the measure of every form."""
-    return int(sp.count_ops(expr))
+    """SymPy ``count_ops``: the measure of every form (remembered for the last forms
+    measured: a current is measured against its J_sec candidate, then counted)."""
+    return _by_identity("ops", expr, lambda: int(sp.count_ops(expr)))
+
+
+_IDENTITY_MEMO: dict = {}
+
+
+def _by_identity(kind, expr, compute):
+    """``compute()`` remembered for the very object ``expr`` (held, so its id is not
+    reused), for the last 64 objects of each kind."""
+    memo = _IDENTITY_MEMO.setdefault(kind, {})
+    hit = memo.get(id(expr))
+    if hit is not None and hit[0] is expr:
+        return hit[1]
+    value = compute()
+    if len(memo) >= 64:
+        memo.pop(next(iter(memo)))
+    memo[id(expr)] = (expr, value)
+    return value
 
 
 _DEF_OPS: dict = {}
@@ -419,22 +437,64 @@ def _est(p) -> int:
 
 
 class _Form:
-    """A candidate form: estimated count, the generators it uses, a builder."""
+    """A candidate form: estimated count, the generators it uses, a builder (its SymPy
+    expression is built once: a factor of J is one of J_c = -J_h and of J / J_sec)."""
 
-    __slots__ = ("est", "gens", "build", "poly")
+    __slots__ = ("est", "gens", "_make", "poly", "_expr")
 
     def __init__(self, est, gens, build, poly=None):
-        self.est, self.gens, self.build, self.poly = est, gens, build, poly
+        self.est, self.gens, self._make, self.poly = est, gens, build, poly
+        self._expr = None
+
+    def build(self):
+        if self._expr is None:
+            self._expr = self._make()
+        return self._expr
 
 
 def _used_gens(p):
     return frozenset(i for i, u in enumerate(p.degrees()) if u)
 
 
+def _memo(space, table, p, compute, negated=None):
+    """``compute()`` once per polynomial (exact equality) and table of the space: the
+    same polynomial recurs (the common denominator of every J_p, a factor of J and of
+    J_sec, the equal real parts of rho_ab and rho_ba).  ``negated``: the value for -p
+    from the value for p (rho_ba's imaginary part is minus rho_ab's)."""
+    bucket = space.__dict__.setdefault(table, {}).setdefault((len(p), p.total_degree()), [])
+    neg = None
+    for q, value in bucket:
+        if q == p:
+            return value
+        if negated is not None:
+            neg = -p if neg is None else neg
+            if q == neg:
+                return negated(value)
+    value = compute()
+    bucket.append((p, value))
+    return value
+
+
+def _factor(space, p):
+    """flint's factorisation (constant, [(irreducible, exponent)]), once per polynomial
+    up to sign: flint's irreducible factors are primitive and normalised, so -p has
+    the same factors and the constant negated."""
+    return _memo(space, "_factors", p, p.factor, lambda v: (-v[0], v[1]))
+
+
+def _est_of(space, p) -> int:
+    """:func:`_est` once per polynomial up to sign (it does not depend on the sign)."""
+    return _memo(space, "_ests", p, lambda: _est(p), lambda v: v)
+
+
 def _factored_form(space: _Space, p) -> _Form:
-    c, facs = p.factor()
+    return _memo(space, "_factored_forms", p, lambda: _factored_form_new(space, p))
+
+
+def _factored_form_new(space: _Space, p) -> _Form:
+    c, facs = _factor(space, p)
     parts = [(f, int(e)) for f, e in facs]
-    est = sum(_est(f) + (1 if e > 1 else 0) for f, e in parts) + max(len(parts) - 1, 0) \
+    est = sum(_est_of(space, f) + (1 if e > 1 else 0) for f, e in parts) + max(len(parts) - 1, 0) \
         + (1 if abs(int(c)) != 1 else 0)
 
     def build():
@@ -449,8 +509,13 @@ def _factored_form(space: _Space, p) -> _Form:
 def _poly_form(space: _Space, p, irreducible: bool = False) -> _Form:
     """Best form of one flint polynomial: expanded, factored (unless ``irreducible``: a
     factor flint returned), or collected by monomials of the slow parameters with each
-    coefficient expanded or factored."""
-    cands = [_Form(_est(p), _used_gens(p), lambda: space.to_sympy(p))]
+    coefficient expanded or factored (once per polynomial)."""
+    return _memo(space, "_poly_forms_irr" if irreducible else "_poly_forms", p,
+                 lambda: _poly_form_new(space, p, irreducible))
+
+
+def _poly_form_new(space: _Space, p, irreducible: bool = False) -> _Form:
+    cands = [_Form(_est_of(space, p), _used_gens(p), lambda: space.to_sympy(p))]
     if not irreducible:
         cands.append(_factored_form(space, p))
     if space.slow:
@@ -459,7 +524,7 @@ def _poly_form(space: _Space, p, irreducible: bool = False) -> _Form:
             terms = []
             est = len(groups) - 1
             for key, c in groups.items():
-                f = min([_Form(_est(c), None, lambda c=c: space.to_sympy(c)),
+                f = min([_Form(_est_of(space, c), None, lambda c=c: space.to_sympy(c)),
                          _factored_form(space, c)], key=lambda f: f.est)
                 k = sum(1 for e in key if e)
                 est += f.est + k + sum(1 for e in key if e > 1)
@@ -504,7 +569,7 @@ def _rational(space, num, den) -> _Rational:
     const = sp.S.One
     parts = []
     for pol, sign in ((num, 1), (den, -1)):
-        c, facs = pol.factor()
+        c, facs = _factor(space, pol)
         const *= sp.Integer(int(c)) ** sign
         for f, e in facs:
             if f.total_degree() == 0:
@@ -532,7 +597,8 @@ def _used(expr, abbrs):
     seen, stack = [], [expr]
     while stack:
         e = stack.pop()
-        for s in sp.sympify(e).free_symbols:
+        e = sp.sympify(e)
+        for s in _by_identity("free_symbols", e, lambda: e.free_symbols):
             if s in names and names[s] not in seen:
                 seen.append(names[s])
                 stack.append(names[s].definition)
@@ -679,18 +745,102 @@ def _proved_or_plain(space, form, canonical, k, abbrs, what):
 
 def _prove(space, form, k, abbrs, what: str, target=None):
     """Raise unless ``form`` (abbreviations substituted back) equals the k-th canonical
-    quantity of ``space`` (or ``target`` = (num, den)) exactly, cross-multiplied in flint.
+    quantity of ``space`` (or ``target`` = (num, den)) exactly, in flint.
 
-    Named results (J_sec, D) are substituted in SymPy, each Gamma_p is written back as
-    gamma_p(w) (2 n_p + 1) inside flint, and the occupation symbols n_p are the ring's
-    generators for n(w, T_p) themselves (one substitution table for both sides)."""
-    n1, d1 = space.fraction_of(expand_abbreviations(
-        form, [a for a in abbrs if a.kind in ("result", "denominator")]))
+    Each Gamma_p is written back as gamma_p(w) (2 n_p + 1) inside flint, and the
+    occupation symbols n_p are the ring's generators for n(w, T_p) themselves (one
+    substitution table for both sides).  A form that is a product with named results
+    (J_sec, D) among its factors is read as R x prod name^e: each name's definition is
+    read into flint once per pass (the steady state's D is a factor of every entry), R
+    factor by factor; a name anywhere else is substituted in SymPy and the whole form
+    read.  Proof: R = num / (den prod name^e) as the polynomial identity
+    R_num w_den = num w_num R_den, with w = 1 / (den prod name^e) cancelled once per
+    (den, names) (every entry of rho shares both); only when that identity does not
+    hold, :meth:`_Space.equal_fractions` decides (gcd-cancelled fractions, reductions
+    by i^2 = -1 and the radicals' relations)."""
+    named = [a for a in abbrs if a.kind in ("result", "denominator")]
     n2, d2 = target if target is not None else space.fraction(k)
-    if not space.equal_fractions(n1, d1, n2, d2):
+    read = _read_with_names(space, form, named)
+    if read is None:
+        n1, d1 = space.fraction_of(expand_abbreviations(form, named))
+        ok = space.equal_fractions(n1, d1, n2, d2)
+    else:
+        (rn, rd), powers = read
+        ok = _identity(space, rn, rd, n2, d2, powers)
+        if not ok:
+            kn, kd = _names_fraction(space, powers)
+            ok = space.equal_fractions(rn * kn, rd * kd, n2, d2)
+    if not ok:
         raise CgsymError(f"internal error: the compact form of {what} is not equal to the "
                          f"canonical one (not shown)")
 
+
+def _read_with_names(space, form, named):
+    """((num, den), ((abbreviation, e), ...)) with form = num/den x prod name^e and
+    num/den read from the other factors (their fractions multiplied, not cancelled), or
+    None when a name occurs other than as a factor's integer power."""
+    syms = {a.symbol: a for a in named}
+    rest, powers = [], []
+    for f in sp.Mul.make_args(form):
+        b, e = f.as_base_exp()
+        if b in syms and e.is_Integer:
+            powers.append((syms[b], int(e)))
+        else:
+            rest.append(f)
+    one = space.ring.one()
+    rn, rd = one, one
+    try:
+        for f in rest:
+            fn, fd = space.fraction_of(f)
+            rn, rd = rn * fn, rd * fd
+    except ValueError:
+        return None          # a name inside a factor: read with the names substituted
+    return (space.reduce_iota(rn), rd), tuple(powers)
+
+
+def _names_fraction(space, powers):
+    """(num, den) of prod name^e, each name's definition read into flint once."""
+    memo = space.__dict__.setdefault("_named_fractions", {})
+    one = space.ring.one()
+    kn, kd = one, one
+    for a, e in powers:
+        key = (a.symbol, a.definition)
+        if key not in memo:
+            memo[key] = space.fraction_of(a.definition)
+        an, ad = memo[key]
+        if e < 0:
+            an, ad, e = ad, an, -e
+        kn, kd = kn * an ** e, kd * ad ** e
+    return kn, kd
+
+
+def _identity(space, rn, rd, n2, d2, powers) -> bool:
+    """Whether rn/rd = n2 / (d2 prod name^e) holds as the polynomial identity
+    rn w_den = n2 w_num rd, w = 1 / (d2 prod name^e) cancelled (memoised per d2 and
+    names).  True is a proof; False decides nothing."""
+    memo = space.__dict__.setdefault("_quotients", [])
+    for d, p, w in memo:
+        if p == powers and (d is d2 or d == d2):
+            wn, wd = w
+            break
+    else:
+        kn, kd = _names_fraction(space, powers)
+        wn, wd = kd, d2 * kn
+        if wd.is_zero():
+            return False
+        if not wn.is_zero():
+            g = wn.gcd(wd)
+            wn, wd = wn // g, wd // g
+        memo.append((d2, powers, (wn, wd)))
+    if n2.is_zero() or wn.is_zero():
+        return rn.is_zero() and not rd.is_zero()
+    # the denominators equal up to a rational unit (rho over D, a current in n_p):
+    # the numerators are compared, no product of two large polynomials is formed
+    if len(rd) == len(wd):
+        a, b = int(rd.leading_coefficient()), int(wd.leading_coefficient())
+        if b * rd == a * wd:
+            return b * rn == a * n2 * wn
+    return rn * wd == n2 * wn * rd
 
 # ---------------------------------------------------------------------------
 # the result
@@ -763,20 +913,52 @@ class CompactForms(Printable):
                 "count_ops": dict(self.counts)}
 
 
+#: the secular HeatCurrents (None: no unique steady state) of the last models seen in
+#: this process, by (model, weak-internal limit): a secular derivation whose compact
+#: forms were asked for, or one derived here.  Models and results are immutable and a
+#: derivation is a function of (model, regime, limit), so an entry is never stale.
+_SECULAR: dict = {}
+
+
 def _secular_currents(d):
     """The secular regime's HeatCurrents of the same model (None if not unique or the
-    same regime)."""
+    same regime): derived here (about half the CPU of the partial-secular derivation
+    itself), or the secular derivation of the same model and limit already seen in this
+    process (a secular derivation's compact pass leaves its currents here)."""
+    if d.regime == "secular":
+        _remember_secular((d.model, d.weak_internal), d.heat_currents)
+        return None
     if d.regime != "partial-secular" or d.heat_currents is None:
         return None
+    if _all_zero(d.heat_currents):
+        return None       # 0 is every current's shortest form (one reservoir: J_p = 0)
+    key = (d.model, d.weak_internal)
+    if key in _SECULAR:
+        return _SECULAR[key]
     from ..master_equation import master_equation
     from ..rates import rates
     from ..steady_state import steady_state
     from ..thermo import heat_currents
     r = rates(d.spectrum, "secular", d.weak_internal, check_positivity=False)
     ss = steady_state(master_equation(r))
-    if not ss.unique:
-        return None
-    return heat_currents(ss)
+    hc = heat_currents(ss) if ss.unique else None
+    _remember_secular(key, hc)
+    return hc
+
+
+def _all_zero(hcs) -> bool:
+    for p in hcs.reservoirs:
+        f = hcs.form(p)
+        if not (f.nums[0].is_zero() if f is not None else hcs.current(p) == 0):
+            return False
+    return True
+
+
+def _remember_secular(key, hc, keep: int = 4):
+    _SECULAR.pop(key, None)
+    _SECULAR[key] = hc
+    while len(_SECULAR) > keep:
+        _SECULAR.pop(next(iter(_SECULAR)))
 
 
 #: expression-tree nodes of the canonical results above which derive skips the search
