@@ -46,19 +46,21 @@ class Derivation(Printable):
             return (), str(exc)
 
     def compact(self, secular: bool = True, steady_state: bool = True,
-                max_nodes: int | None = 500_000):
+                max_nodes: int | None = 500_000, form: str = "auto"):
         """Compact, paper-style forms of the heat currents and the steady state
         (:class:`cgsym.forms.CompactForms`: abbreviations defined once, rho = N/D, the
         partial-secular current as J_sec x factor when shorter), each proved equal to
         the canonical result.  The canonical results are unchanged.  Above ``max_nodes``
         expression nodes (None: no limit) the canonical forms are returned with a note.
-        Memoised."""
-        key = (secular, steady_state, max_nodes)
+        ``form``: "auto" (the shorter of the two), "explicit" (closed forms) or
+        "system" (the steady state as the linear system it solves, the currents in its
+        unknowns; :mod:`cgsym.forms.system`).  Memoised."""
+        key = (secular, steady_state, max_nodes, form)
         memo = self.__dict__.setdefault("_compact_memo", {})
         if key not in memo:
             from .forms import compact
             memo[key] = compact(self, secular=secular, steady_state=steady_state,
-                                max_nodes=max_nodes)
+                                max_nodes=max_nodes, form=form)
         return memo[key]
 
     def __str__(self):
