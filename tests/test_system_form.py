@@ -91,9 +91,9 @@ def _json_numbers(c, model, vals):
     return out
 
 
-def _check(name, regime, minimum_unknowns=1):
+def _check(name, regime, minimum_unknowns=1, points=None):
     d = _derive(name, regime)
-    c = system_form(d)
+    c = d.compact(form="system")
     assert c is not None and c.system is not None
     s = c.system
     assert len(s.unknowns) >= minimum_unknowns and s.rhs[-1] == 1
@@ -102,8 +102,9 @@ def _check(name, regime, minimum_unknowns=1):
     assert all(s.matrix[s.trace_row, k] == (1 if k in pops else 0)
                for k in range(len(s.unknowns)))
     model = d.model
-    for vals in _points(name):
-        ref = numeric_pipeline(model, vals, regime, False)
+    refs = {}
+    for k, vals in enumerate(_points(name)[:points]):
+        ref = refs[k] = numeric_pipeline(model, vals, regime, False)
         x, J = _system_numbers(c, model, vals)
         assert abs(sum(x[k] for k in pops) - 1) < 1e-12
         scale = max(abs(v) for v in ref.heat_currents.values()) or 1.0
@@ -120,7 +121,7 @@ def _check(name, regime, minimum_unknowns=1):
             assert abs(got.real - want) < 1e-9, (s.unknowns[k], got, want)
     # JSON, read back with sympify, at the first point
     vals = _points(name)[0]
-    ref = numeric_pipeline(model, vals, regime, False)
+    ref = refs[0]
     got = _json_numbers(c, model, vals)
     scale = max(abs(v) for v in ref.heat_currents.values()) or 1.0
     for p, v in got.items():
@@ -178,9 +179,8 @@ def _tampered_is_refused(d, c):
 
 
 def test_tunnelling_qubit_partial_secular_not_weak():
-    d, c = _check("tunnelling-qubit", "partial-secular", 8)
+    d, c = _check("tunnelling-qubit", "partial-secular", 8, points=1)
     assert c.count("J_l") < 1000            # canonical: ~280k ops; explicit: 25,804
-    _tampered_is_refused(d, c)
     # derive's choice: the system form (the explicit search is skipped)
     auto = d.compact()
     assert auto.system is not None and auto.note == ""
@@ -199,14 +199,22 @@ def test_three_reservoirs_other_names_partial_secular():
     _check("THREE", "partial-secular")
 
 
-@pytest.mark.parametrize("key", ["sy-coupling", "sy-in-hamiltonian"])
+@pytest.mark.parametrize("key", [pytest.param("sy-coupling", marks=pytest.mark.slow),
+                                 "sy-in-hamiltonian"])
 def test_complex_coupling(key):
-    d, c = _check(f"complex:{key}", "partial-secular")
+    d, c = _check(f"complex:{key}", "secular")
 
 
 @pytest.mark.slow
 def test_two_qubits_two_baths_partial_secular_not_weak():
-    _check("two-qubits-two-baths", "partial-secular")
+    d, c = _check("two-qubits-two-baths", "partial-secular")
+    _tampered_is_refused(d, c)
+
+
+@pytest.mark.slow
+def test_tampered_tunnelling_qubit_is_refused():
+    d, c = _check("tunnelling-qubit", "partial-secular", 8)
+    _tampered_is_refused(d, c)
 
 
 @pytest.mark.slow
@@ -232,3 +240,21 @@ def test_api_switch_and_bad_form():
     assert d.compact(form="explicit").system is None
     with pytest.raises(CgsymError, match="unknown compact form"):
         d.compact(form="implicit")
+
+
+@pytest.mark.xfail(strict=False, reason="needs helper b's det reader in cgsym check "
+                   "(\\det\\begin{pmatrix}...\\end{pmatrix} in --where definitions)")
+def test_check_reads_back_the_system_form_latex():
+    """cgsym check reads a system-form current's LaTeX, with the where-definitions
+    (D \\equiv \\det(...), D_k \\equiv \\det(...), p_k \\equiv D_k/D, n_p ...), to EQUAL."""
+    from cgsym.check import check
+    from cgsym.forms.render import compact_printer, where_latex
+    d = _derive("THREE", "secular")
+    c = system_form(d)
+    p = compact_printer(c)
+    res, J = c.heat_currents[0]
+    where = [w.replace(r" \equiv ", "=", 1) for w in where_latex(c, [J], p)]
+    assert any(w.startswith(r"D=\det\begin{pmatrix}") for w in where)
+    assert r"p_{1}=\frac{D_{1}}{D}" in where
+    r = check(d.model, "secular", False, f"J[{res}]", p._print(J), where, latex=True)
+    assert r.equal, str(r)
