@@ -98,6 +98,8 @@ class Derivation(Printable):
                 c.pop("heat_currents", None)
             if "steady-state" not in only:
                 c.pop("steady_state", None)
+            if "heat-currents" not in only and "steady-state" not in only:
+                c.pop("linear_system", None)
             if len(c) == 1:           # abbreviations alone: nothing asked uses them
                 out.pop("compact")
         return out
@@ -162,6 +164,11 @@ class Derivation(Printable):
                                   "steady_state": dict(out["steady_state"]) if with_ss
                                   else None, "abbreviations": definitions_json(ss.form)}
                 out["notes"].append(ss.form.__dict__.get("_note", "results in named rates"))
+            elif exceeds_size_limit(self, with_ss) and \
+                    _memo_system(self, with_ss) is not None:
+                c = _memo_system(self, with_ss).to_json()
+                out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state",
+                                                    "abbreviations", "linear_system")}
             elif exceeds_size_limit(self, with_ss):
                 # what compact() returns above its size limit: the canonical forms
                 out["compact"] = {"heat_currents": dict(out["heat_currents"]),
@@ -170,13 +177,20 @@ class Derivation(Printable):
             else:
                 c = self.compact(steady_state=with_ss).to_json()
                 out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state",
-                                                    "abbreviations")}
+                                                    "abbreviations", "linear_system")
+                                  if k in c}
         else:
             out["steady_state"] = None
             out["stationary_manifold"] = [[[sp.sstr(x) for x in m.row(i)] for i in range(m.rows)]
                                           for m in ss.manifold]
             out["heat_currents"] = None
         return out
+
+
+def _memo_system(d, steady_state):
+    """The system form (cgsym.forms.system) of ``d``, or None."""
+    from .forms.system import memo_system_form
+    return memo_system_form(d, steady_state)[0]
 
 
 def _differences_json(spec) -> dict:

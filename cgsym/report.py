@@ -74,7 +74,14 @@ def derivation_text(d, only=SECTIONS) -> str:
         if parts:
             from .forms.compact import exceeds_size_limit, size_limit_note
             from .forms.render import compact_text
+            from .forms.system import memo_system_form
+            sysf = None
             if exceeds_size_limit(d, "steady-state" in only):
+                # the explicit search is not run: the system form where it applies
+                sysf, _ = memo_system_form(d, "steady-state" in only)
+            if sysf is not None:
+                out += ["", compact_text(sysf, parts)]
+            elif exceeds_size_limit(d, "steady-state" in only):
                 # not searched, and the canonical forms printed above are not repeated
                 out += ["", f"Compact forms: not searched: {size_limit_note()}; the "
                             f"canonical forms above are the result."]

@@ -865,12 +865,8 @@ def compact(d, secular: bool = True, steady_state: bool = True,
     above = max_nodes is not None and exceeds_size_limit(d, steady_state, max_nodes)
     sysf, why = None, ""
     if form != "explicit":
-        from .system import system_form
-        try:
-            sysf = system_form(d, steady_state)
-        except (ValueError, TypeError, ZeroDivisionError, NotImplementedError,
-                RecursionError, sp.PolynomialError, CgsymError) as exc:
-            why = f"system form not shown ({type(exc).__name__}: {str(exc)[:200]})"
+        from .system import memo_system_form
+        sysf, why = memo_system_form(d, steady_state)
         if sysf is not None and (form == "system" or above
                                  or _explicit_cannot_win(d, sysf)):
             return sysf

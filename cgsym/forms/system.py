@@ -239,6 +239,21 @@ def system_form(d, steady_state: bool = True):
                         time.perf_counter() - t0, system=system)
 
 
+def memo_system_form(d, steady_state: bool = True):
+    """:func:`system_form` memoised on the derivation; None where it does not apply or
+    a proof does not go through (with the reason in ``d._system_why``)."""
+    memo = d.__dict__.setdefault("_system_memo", {})
+    if steady_state not in memo:
+        why = ""
+        try:
+            out = system_form(d, steady_state)
+        except (ValueError, TypeError, ZeroDivisionError, NotImplementedError,
+                RecursionError, sp.PolynomialError, CgsymError) as exc:
+            out, why = None, f"system form not shown ({type(exc).__name__}: {str(exc)[:200]})"
+        memo[steady_state] = (out, why)
+    return memo[steady_state]
+
+
 def _canonical_coordinates(space, form, labels, tfrac):
     """(num, den) of each eigenbasis coordinate of the canonical steady state:
     x_c = sum_k T[k, c] w_k v_k / w_c with v_k the canonical product-basis coordinates
