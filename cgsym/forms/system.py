@@ -469,5 +469,6 @@ def system_latex_body(c, printer) -> str:
     exprs = list(c.system.matrix) + [J for _, J in c.heat_currents]
     rows += [w for w, a in zip(where_latex(c, exprs, printer), c.used(exprs))
              if a.kind in ("occupation", "rate")]
-    rows.append(r"\text{" + _CRAMER.replace("_", r"\_") + "}")
+    rows.append(r"x_k = \frac{D_k}{D} \quad \text{(Cramer's rule: $D$ the determinant of "
+                r"the system, $D_k$ with column $k$ replaced by the right-hand side)}")
     return r"\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}"
