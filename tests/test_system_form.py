@@ -258,3 +258,20 @@ def test_check_reads_back_the_system_form_latex():
     assert r"p_{1}=\frac{D_{1}}{D}" in where
     r = check(d.model, "secular", False, f"J[{res}]", p._print(J), where, latex=True)
     assert r.equal, str(r)
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None,
+                    reason="pdflatex not installed")
+def test_document_prints_the_system_and_compiles(tmp_path):
+    """The paper-style document of a non-shipped model in the system form: the
+    equations in align (trace row last), the currents in the unknowns; compiles
+    without an overfull box wider than 20 pt."""
+    from cgsym.report import derivation_latex
+    from test_document import MAX_OVERFULL, compile_latex, overfull
+    d = _derive("THREE", "secular")
+    assert d.compact().system is not None
+    tex = derivation_latex(d)
+    assert r"1 &= p_{1} + p_{2} + p_{3} + p_{4}" in tex and r"J_{hot} &=" in tex
+    assert "Cramer" in tex
+    boxes = overfull(compile_latex(tex, tmp_path))
+    assert not boxes or max(boxes) <= MAX_OVERFULL, boxes
