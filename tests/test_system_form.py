@@ -195,6 +195,7 @@ def test_three_reservoirs_other_names_secular():
     _tampered_is_refused(d, c)
 
 
+@pytest.mark.slow
 def test_three_reservoirs_other_names_partial_secular():
     _check("THREE", "partial-secular")
 
@@ -227,7 +228,7 @@ def test_detuned_qubits_not_weak(regime):
 def test_names_never_clash_with_model_symbols():
     toml = THREE_BATHS.replace('J = "slow"', 'p_1 = "slow"').replace("J*(", "p_1*(")
     model = cgsym.model_from_toml(toml)
-    d = cgsym.derive(model, "secular", False)
+    d = cgsym.derive(model, "secular", True)
     c = system_form(d)
     names = [u.name for u in c.system.unknowns]
     assert "p_1" not in names and len(set(names)) == len(names)
