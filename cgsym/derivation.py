@@ -73,10 +73,10 @@ class Derivation(Printable):
             return heat_currents_latex(self.heat_currents, printer)
         return steady_state_latex(self.steady_state, printer)
 
-    def to_json(self, only=None) -> dict:
+    def to_json(self, only=None, compact_form: str = "auto") -> dict:
         """The JSON document of ``cgsym derive --format json`` (``only``: the sections of
         :data:`cgsym.latex.SECTIONS` to include; the header keys are always there)."""
-        out = self._json_all(only)
+        out = self._json_all(only, compact_form)
         if only is None:
             return out
         keys = {"spectrum": ("eigenstates", "frequencies", "clusters", "eigenoperators",
@@ -104,7 +104,7 @@ class Derivation(Printable):
                 out.pop("compact")
         return out
 
-    def _json_all(self, only=None) -> dict:
+    def _json_all(self, only=None, compact_form: str = "auto") -> dict:
         model = self.model
         ss = self.steady_state
         out = {
@@ -164,7 +164,7 @@ class Derivation(Printable):
                                   "steady_state": dict(out["steady_state"]) if with_ss
                                   else None, "abbreviations": definitions_json(ss.form)}
                 out["notes"].append(ss.form.__dict__.get("_note", "results in named rates"))
-            elif exceeds_size_limit(self, with_ss) and \
+            elif compact_form != "explicit" and exceeds_size_limit(self, with_ss) and \
                     _memo_system(self, with_ss) is not None:
                 c = _memo_system(self, with_ss).to_json()
                 out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state",
@@ -175,7 +175,7 @@ class Derivation(Printable):
                                   "steady_state": dict(out["steady_state"]) if with_ss
                                   else None, "abbreviations": {}}
             else:
-                c = self.compact(steady_state=with_ss).to_json()
+                c = self.compact(steady_state=with_ss, form=compact_form).to_json()
                 out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state",
                                                     "abbreviations", "linear_system")
                                   if k in c}

@@ -276,3 +276,29 @@ def test_document_prints_the_system_and_compiles(tmp_path):
     assert "Cramer" in tex
     boxes = overfull(compile_latex(tex, tmp_path))
     assert not boxes or max(boxes) <= MAX_OVERFULL, boxes
+
+
+def test_derive_cli_compact_form_flag(capsys):
+    """derive --compact-form explicit|system|auto (the model file of a non-shipped
+    model): the system form prints the equations, explicit does not."""
+    import json
+    from cgsym.cli import main
+    import tempfile
+    import os
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "three.toml")
+        with open(path, "w") as f:
+            f.write(THREE_BATHS)
+        base = ["derive", path, "--regime", "secular", "--weak-internal", "--only",
+                "heat-currents", "--no-cache"]
+        assert main(base + ["--compact-form", "system"]) == 0
+        out = capsys.readouterr().out
+        assert "the linear system it solves" in out and "\n  1 = p_1 + p_2 + p_3 + p_4" in out
+        assert main(base + ["--compact-form", "explicit"]) == 0
+        out = capsys.readouterr().out
+        assert "the linear system it solves" not in out and "Gamma_hot" in out
+        assert main(base + ["--format", "json", "--compact-form", "system"]) == 0
+        js = json.loads(capsys.readouterr().out)
+        assert js["compact"]["linear_system"]["equations"][-1].startswith("Eq(1, p_1")
+        assert main(base + ["--compact-form", "implicit"]) == 2
+        assert "invalid choice" in capsys.readouterr().err

@@ -125,7 +125,7 @@ def _matrix_rows(lhs, M, printer, labels=None, sym=None):
     return rows
 
 
-def derivation_document(d, only=SECTIONS) -> str:
+def derivation_document(d, only=SECTIONS, compact_form: str = "auto") -> str:
     """The whole LaTeX document (see module docstring)."""
     model = d.model
     ss = d.steady_state
@@ -133,9 +133,9 @@ def derivation_document(d, only=SECTIONS) -> str:
     # results too large to typeset usefully (hundreds of thousands of operations): say
     # so instead of writing hundreds of pages (decided without building them)
     too_large = want_ss and exceeds_size_limit(d, "steady-state" in only)
-    comp = d.compact(steady_state="steady-state" in only) if want_ss and not too_large \
-        else None
-    if too_large:
+    comp = d.compact(steady_state="steady-state" in only, form=compact_form) \
+        if want_ss and not too_large else None
+    if too_large and compact_form != "explicit":
         # the explicit search is not run: the system form (cgsym.forms.system) if any
         from .system import memo_system_form
         comp = memo_system_form(d, "steady-state" in only)[0]
