@@ -54,7 +54,7 @@ def _system_numbers(c, model, vals):
     """(x, {p: J_p}) of the printed system at ``vals``: M and the currents'
     coefficients lambdified (abbreviations expanded), M x = b solved with numpy."""
     s = c.system
-    short = [a for a in c.abbreviations if a.kind in ("occupation", "rate")]
+    short = [a for a in c.abbreviations if a.kind in ("occupation", "rate", "entry")]
     M = lambdify_expr(expand_abbreviations(s.matrix, short), model)(vals)
     x = np.linalg.solve(np.asarray(M, dtype=complex), np.array(s.rhs, dtype=complex))
     J = {}

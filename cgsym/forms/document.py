@@ -330,6 +330,7 @@ def _system_section(doc, comp, p, only):
              "the others; every row and current below is proved against the canonical "
              "closed forms, which are longer):")
     doc.align(equation_rows_latex(comp, p))
+    doc.where([a for a in comp.used(list(comp.system.matrix)) if a.kind == "entry"], p)
     doc.text(r"Its unique solution is given by Cramer's rule, $x_k = D_k / D$, with $D$ "
              r"the determinant of the system ($D \neq 0$, proved) and $D_k$ the "
              r"determinant with column $k$ replaced by the right-hand side.")
