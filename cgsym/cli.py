@@ -93,15 +93,16 @@ def cmd_derive(args):
     if getattr(args, "lamb_shift", False):
         from .exact.commands import derive_with_lamb_shift
         return derive_with_lamb_shift(args, d)
+    form = getattr(args, "compact_form", "auto")
     if args.format == "json":
-        print(json.dumps(d.to_json(None if args.only is None else only), indent=1,
-                         sort_keys=False))
+        print(json.dumps(d.to_json(None if args.only is None else only, compact_form=form),
+                         indent=1, sort_keys=False))
     elif args.format == "latex":
         from .report import derivation_latex
-        sys.stdout.write(derivation_latex(d, only))
+        sys.stdout.write(derivation_latex(d, only, form))
     else:
         from .report import derivation_text
-        print(derivation_text(d, only))
+        print(derivation_text(d, only, form))
     return 0
 
 
@@ -380,6 +381,10 @@ def build_parser():
     d.add_argument("--only", default=None, metavar="PART[,PART...]",
                    help="print only these parts: spectrum, gamma, master-equation, lindblad, jumps, "
                         "steady-state, heat-currents (comma-separated)")
+    d.add_argument("--compact-form", choices=("auto", "explicit", "system"), default="auto",
+                   help="compact forms: the shorter of the two (auto), closed forms "
+                        "(explicit) or the steady state as the linear system it solves with "
+                        "the currents in its unknowns (system)")
     d.set_defaults(func=cmd_derive)
     e = sub.add_parser("evaluate", help="evaluate the derived closed forms at a parameter point")
     _add_model_args(e, regime_choices=True)

@@ -46,19 +46,21 @@ class Derivation(Printable):
             return (), str(exc)
 
     def compact(self, secular: bool = True, steady_state: bool = True,
-                max_nodes: int | None = 500_000):
+                max_nodes: int | None = 500_000, form: str = "auto"):
         """Compact, paper-style forms of the heat currents and the steady state
         (:class:`cgsym.forms.CompactForms`: abbreviations defined once, rho = N/D, the
         partial-secular current as J_sec x factor when shorter), each proved equal to
         the canonical result.  The canonical results are unchanged.  Above ``max_nodes``
         expression nodes (None: no limit) the canonical forms are returned with a note.
-        Memoised."""
-        key = (secular, steady_state, max_nodes)
+        ``form``: "auto" (the shorter of the two), "explicit" (closed forms) or
+        "system" (the steady state as the linear system it solves, the currents in its
+        unknowns; :mod:`cgsym.forms.system`).  Memoised."""
+        key = (secular, steady_state, max_nodes, form)
         memo = self.__dict__.setdefault("_compact_memo", {})
         if key not in memo:
             from .forms import compact
             memo[key] = compact(self, secular=secular, steady_state=steady_state,
-                                max_nodes=max_nodes)
+                                max_nodes=max_nodes, form=form)
         return memo[key]
 
     def __str__(self):
@@ -71,10 +73,10 @@ class Derivation(Printable):
             return heat_currents_latex(self.heat_currents, printer)
         return steady_state_latex(self.steady_state, printer)
 
-    def to_json(self, only=None) -> dict:
+    def to_json(self, only=None, compact_form: str = "auto") -> dict:
         """The JSON document of ``cgsym derive --format json`` (``only``: the sections of
         :data:`cgsym.latex.SECTIONS` to include; the header keys are always there)."""
-        out = self._json_all(only)
+        out = self._json_all(only, compact_form)
         if only is None:
             return out
         keys = {"spectrum": ("eigenstates", "frequencies", "clusters", "eigenoperators",
@@ -96,11 +98,13 @@ class Derivation(Printable):
                 c.pop("heat_currents", None)
             if "steady-state" not in only:
                 c.pop("steady_state", None)
+            if "heat-currents" not in only and "steady-state" not in only:
+                c.pop("linear_system", None)
             if len(c) == 1:           # abbreviations alone: nothing asked uses them
                 out.pop("compact")
         return out
 
-    def _json_all(self, only=None) -> dict:
+    def _json_all(self, only=None, compact_form: str = "auto") -> dict:
         model = self.model
         ss = self.steady_state
         out = {
@@ -160,21 +164,33 @@ class Derivation(Printable):
                                   "steady_state": dict(out["steady_state"]) if with_ss
                                   else None, "abbreviations": definitions_json(ss.form)}
                 out["notes"].append(ss.form.__dict__.get("_note", "results in named rates"))
+            elif compact_form != "explicit" and exceeds_size_limit(self, with_ss) and \
+                    _memo_system(self, with_ss) is not None:
+                c = _memo_system(self, with_ss).to_json()
+                out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state",
+                                                    "abbreviations", "linear_system")}
             elif exceeds_size_limit(self, with_ss):
                 # what compact() returns above its size limit: the canonical forms
                 out["compact"] = {"heat_currents": dict(out["heat_currents"]),
                                   "steady_state": dict(out["steady_state"]) if with_ss
                                   else None, "abbreviations": {}}
             else:
-                c = self.compact(steady_state=with_ss).to_json()
+                c = self.compact(steady_state=with_ss, form=compact_form).to_json()
                 out["compact"] = {k: c[k] for k in ("heat_currents", "steady_state",
-                                                    "abbreviations")}
+                                                    "abbreviations", "linear_system")
+                                  if k in c}
         else:
             out["steady_state"] = None
             out["stationary_manifold"] = [[[sp.sstr(x) for x in m.row(i)] for i in range(m.rows)]
                                           for m in ss.manifold]
             out["heat_currents"] = None
         return out
+
+
+def _memo_system(d, steady_state):
+    """The system form (cgsym.forms.system) of ``d``, or None."""
+    from .forms.system import memo_system_form
+    return memo_system_form(d, steady_state)[0]
 
 
 def _differences_json(spec) -> dict:

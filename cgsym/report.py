@@ -11,9 +11,10 @@ from sympy import sstr as _s
 from .latex import SECTIONS, spectrum_text
 
 
-def derivation_text(d, only=SECTIONS) -> str:
+def derivation_text(d, only=SECTIONS, compact_form: str = "auto") -> str:
     """The full human-readable report of ``cgsym derive --format text`` (``only``: the
-    sections to print, see :data:`SECTIONS`); compact forms follow the canonical ones."""
+    sections to print, see :data:`SECTIONS`); compact forms follow the canonical ones
+    (``compact_form``: see :meth:`cgsym.derivation.Derivation.compact`)."""
     model = d.model
     out = [f"cgsym derivation: model {model.name}, regime {d.regime}"
            + (", weak internal coupling" if d.weak_internal else ""),
@@ -74,12 +75,19 @@ def derivation_text(d, only=SECTIONS) -> str:
         if parts:
             from .forms.compact import exceeds_size_limit, size_limit_note
             from .forms.render import compact_text
-            if exceeds_size_limit(d, "steady-state" in only):
+            from .forms.system import memo_system_form
+            sysf = None
+            if compact_form != "explicit" and exceeds_size_limit(d, "steady-state" in only):
+                # the explicit search is not run: the system form where it applies
+                sysf, _ = memo_system_form(d, "steady-state" in only)
+            if sysf is not None:
+                out += ["", compact_text(sysf, parts)]
+            elif exceeds_size_limit(d, "steady-state" in only):
                 # not searched, and the canonical forms printed above are not repeated
                 out += ["", f"Compact forms: not searched: {size_limit_note()}; the "
                             f"canonical forms above are the result."]
             else:
-                c = d.compact(steady_state="steady-state" in only)
+                c = d.compact(steady_state="steady-state" in only, form=compact_form)
                 out += ["", compact_text(c, parts)]
     elif "steady-state" in only or "heat-currents" in only:
         out.append(f"Steady state: NOT UNIQUE - the Liouvillian kernel has dimension "
@@ -91,8 +99,8 @@ def derivation_text(d, only=SECTIONS) -> str:
     return "\n".join(out)
 
 
-def derivation_latex(d, only=SECTIONS) -> str:
+def derivation_latex(d, only=SECTIONS, compact_form: str = "auto") -> str:
     """A standalone LaTeX document of a derivation that reads like the paper (see
     :mod:`cgsym.forms.document`)."""
     from .forms.document import derivation_document
-    return derivation_document(d, only)
+    return derivation_document(d, only, compact_form)

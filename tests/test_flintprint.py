@@ -250,7 +250,9 @@ def test_tunnelling_qubit_partial_secular_full_printed_values():
     m = d.model
     # derive's whole output in the three formats builds no SymPy expression of the results
     text, doc, tex = derivation_text(d), json.dumps(d.to_json()), derivation_latex(d)
-    assert "Compact forms: not searched" in text and "Not typeset" in tex
+    # above the compact search's limit: the system form (cgsym/forms/system.py)
+    assert "the linear system it solves" in text and "Cramer's rule" in tex
+    assert "linear_system" in json.loads(doc)["compact"]
     assert not {"matrix", "coordinates"} & set(d.steady_state.__dict__)
     assert "currents" not in d.heat_currents.__dict__
     assert all("_expressions" not in f.__dict__

@@ -865,6 +865,10 @@ class CompactForms(Printable):
     counts: tuple[tuple[str, int], ...]
     seconds: float
     note: str = ""       # why the forms are the canonical ones, when the search failed
+    # the system form (cgsym.forms.system.LinearSystem): the heat currents are in its
+    # unknowns, ``steady_state`` is None (the unknowns' Cramer definitions are
+    # abbreviations)
+    system: object = None
 
     def current(self, reservoir: str) -> sp.Expr:
         self.model.reservoir(reservoir)
@@ -908,9 +912,24 @@ class CompactForms(Printable):
             M = self.steady_state
             ss = {"basis": list(self.model.basis),
                   "matrix": [[sp.sstr(x) for x in M.row(i)] for i in range(M.rows)]}
-        return {"heat_currents": hc, "steady_state": ss,
-                "abbreviations": {a.name: sp.sstr(a.definition) for a in self.abbreviations},
-                "count_ops": dict(self.counts)}
+        out = {"heat_currents": hc, "steady_state": ss,
+               "abbreviations": {a.name: _json_str(a) for a in self.abbreviations},
+               "count_ops": dict(self.counts)}
+        if self.system is not None:
+            from .system import system_json
+            out["linear_system"] = system_json(self)
+        return out
+
+
+def _json_str(a) -> str:
+    """An abbreviation's definition for JSON, one line (a determinant of the system
+    form as ``Determinant(Matrix([[...], ...]))``)."""
+    if a.kind == "determinant":
+        M = a.definition.arg
+        rows = ", ".join("[" + ", ".join(sp.sstr(M[i, j]) for j in range(M.cols)) + "]"
+                         for i in range(M.rows))
+        return f"Determinant(Matrix([{rows}]))"
+    return sp.sstr(a.definition)
 
 
 #: the secular HeatCurrents (None: no unique steady state) of the last models seen in
@@ -1003,20 +1022,70 @@ def exceeds_size_limit(d, steady_state: bool = True, max_nodes: int = MAX_NODES)
     return _nodes([J for _, J in hc0] + rho0, max_nodes) > max_nodes
 
 
+#: the explicit search is skipped when the canonical heat currents' estimated size is
+#: above this multiple of the system form's count (measured: the explicit forms are
+#: 1/9 to 1/12 of the canonical size for the large cases, see tests/benchmarks/RESULTS.md)
+EXPLICIT_CANNOT_WIN = 30
+
+FORMS = ("auto", "explicit", "system")
+
+
 def compact(d, secular: bool = True, steady_state: bool = True,
-            max_nodes: int | None = MAX_NODES) -> CompactForms:
+            max_nodes: int | None = MAX_NODES, form: str = "auto") -> CompactForms:
     """Compact forms of a derivation (see :func:`_compact`); a presentation never stops a
     derivation: if the search fails on an expression it cannot read, or the canonical
     results are larger than ``max_nodes`` expression nodes (None: no limit), the
-    canonical results are returned as they are, with a note saying why."""
-    if max_nodes is not None and exceeds_size_limit(d, steady_state, max_nodes):
-        return _canonical_forms(d, steady_state, size_limit_note(max_nodes))
+    canonical results are returned as they are, with a note saying why.
+
+    ``form``: "explicit" (closed forms, :func:`_compact`), "system" (the steady state
+    as the linear system it solves and the currents in its unknowns,
+    :mod:`cgsym.forms.system`; the explicit forms where it does not apply), or "auto":
+    the one with fewer operations (tie: explicit); the explicit search is skipped where
+    the canonical results are above ``max_nodes`` or their size says it cannot win."""
+    if form not in FORMS:
+        raise CgsymError(f"unknown compact form '{form}' (one of {', '.join(FORMS)})")
+    above = max_nodes is not None and exceeds_size_limit(d, steady_state, max_nodes)
+    sysf, why = None, ""
+    if form != "explicit":
+        from .system import memo_system_form
+        sysf, why = memo_system_form(d, steady_state)
+        if sysf is not None and (form == "system" or above
+                                 or _explicit_cannot_win(d, sysf)):
+            return sysf
+    if above:
+        return _canonical_forms(d, steady_state, size_limit_note(max_nodes)
+                                + (f"; {why}" if why else ""))
     try:
-        return _compact(d, secular, steady_state)
+        out = _compact(d, secular, steady_state)
     except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError,
             sp.PolynomialError, CgsymError) as exc:
+        if sysf is not None:
+            return sysf
         return _canonical_forms(d, steady_state, f"compact forms unavailable "
                                 f"({type(exc).__name__}: {str(exc)[:200]})")
+    if sysf is not None and _current_ops(sysf) < _current_ops(out):
+        return sysf
+    return out
+
+
+def _current_ops(c) -> int:
+    return sum(k for q, k in c.counts if q.startswith("J_"))
+
+
+def _explicit_cannot_win(d, sysf) -> bool:
+    """Whether the canonical heat currents' estimated count_ops (from their flint
+    polynomials, :func:`_est`) exceeds EXPLICIT_CANNOT_WIN times the system form's."""
+    hcs = d.heat_currents
+    if hcs is None or not hcs.forms:
+        return False
+    est = 0
+    limit = EXPLICIT_CANNOT_WIN * _current_ops(sysf)
+    for _, f in hcs.forms:
+        for p in f.nums + (f.den,):
+            est += _est(p)
+            if est > limit:
+                return True
+    return False
 
 
 def _canonical_forms(d, steady_state, why) -> CompactForms:

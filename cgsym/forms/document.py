@@ -125,7 +125,7 @@ def _matrix_rows(lhs, M, printer, labels=None, sym=None):
     return rows
 
 
-def derivation_document(d, only=SECTIONS) -> str:
+def derivation_document(d, only=SECTIONS, compact_form: str = "auto") -> str:
     """The whole LaTeX document (see module docstring)."""
     model = d.model
     ss = d.steady_state
@@ -133,8 +133,13 @@ def derivation_document(d, only=SECTIONS) -> str:
     # results too large to typeset usefully (hundreds of thousands of operations): say
     # so instead of writing hundreds of pages (decided without building them)
     too_large = want_ss and exceeds_size_limit(d, "steady-state" in only)
-    comp = d.compact(steady_state="steady-state" in only) if want_ss and not too_large \
-        else None
+    comp = d.compact(steady_state="steady-state" in only, form=compact_form) \
+        if want_ss and not too_large else None
+    if too_large and compact_form != "explicit":
+        # the explicit search is not run: the system form (cgsym.forms.system) if any
+        from .system import memo_system_form
+        comp = memo_system_form(d, "steady-state" in only)[0]
+        too_large = comp is None
     if too_large or (comp is not None and "expression nodes" in comp.note):
         want_ss = False
     occ = _occupations(d, comp)
@@ -316,8 +321,33 @@ def _jumps_section(doc, d, p, to_n):
     doc.align(jd.latex_rows(p, to_n))
 
 
+def _system_section(doc, comp, p, only):
+    """The system form: the equations the steady state solves (eigenbasis of H_S), the
+    heat currents in its unknowns (each proved, cgsym.forms.system)."""
+    from .breaking import align_rows
+    from .system import equation_rows_latex, legend_latex
+    doc.text(r"\subsection*{Steady state}")
+    doc.text(legend_latex(comp) + " (the population equation it replaces is implied by "
+             "the others; every row and current below is proved against the canonical "
+             "closed forms, which are longer):")
+    doc.align(equation_rows_latex(comp, p))
+    doc.where([a for a in comp.used(list(comp.system.matrix)) if a.kind == "entry"], p)
+    doc.text(r"Its unique solution is given by Cramer's rule, $x_k = D_k / D$, with $D$ "
+             r"the determinant of the system ($D \neq 0$, proved) and $D_k$ the "
+             r"determinant with column $k$ replaced by the right-hand side.")
+    if "heat-currents" in only and comp.heat_currents:
+        doc.text(r"\subsection*{Heat currents}")
+        doc.text("In the unknowns of the system:")
+        rows = []
+        for name, J in comp.heat_currents:
+            rows += align_rows(f"J_{{{name}}}", J, p)
+        doc.align(rows)
+
+
 def _steady_state_section(doc, d, comp, p, only):
     model = d.model
+    if comp.system is not None:
+        return _system_section(doc, comp, p, only)
     labels = list(model.basis)
     if "steady-state" in only and comp.steady_state is not None:
         doc.text(r"\subsection*{Steady state}")

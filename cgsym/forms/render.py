@@ -21,6 +21,9 @@ def _where_text(c, exprs) -> list[str]:
 
 def compact_text(c, what=("heat-currents", "steady-state")) -> str:
     """Plain text: compact heat currents and steady state with their definitions."""
+    if c.system is not None:
+        from .system import system_text
+        return system_text(c, what)
     out = ["Compact forms (each proved equal to the canonical form; abbreviations defined "
            "once; SymPy count_ops incl. the abbreviations used):"]
     if c.note:
@@ -52,8 +55,12 @@ def where_latex(c, exprs, printer=None) -> list[str]:
     items = []
     for a in c.used(exprs):
         d = a.definition
-        rhs = p._print(d) if a.kind != "occupation" else \
-            rf"n\left({p._print(d.args[0])}, {p._print(d.args[1])}\right)"
+        if a.kind == "determinant":     # the system form's D, D_k (Cramer's rule)
+            from .system import det_latex
+            rhs = det_latex(d.arg, p)
+        else:
+            rhs = p._print(d) if a.kind != "occupation" else \
+                rf"n\left({p._print(d.args[0])}, {p._print(d.args[1])}\right)"
         items.append(rf"{a.latex} \equiv {rhs}")
     return items
 
@@ -61,6 +68,9 @@ def where_latex(c, exprs, printer=None) -> list[str]:
 def compact_latex_body(c) -> str:
     """A gathered LaTeX block (for Jupyter): currents, rho = N/D, definitions."""
     p = compact_printer(c)
+    if c.system is not None:
+        from .system import system_latex_body
+        return system_latex_body(c, p)
     rows = [rf"J_{{{name}}} = {p._print(J)}" for name, J in c.heat_currents]
     exprs = [J for _, J in c.heat_currents]
     if c.steady_state is not None and c.steady_state.rows <= 4:

@@ -2,6 +2,9 @@
 
     python tests/benchmarks/bench_compact.py            # prints a markdown table
     python tests/benchmarks/bench_compact.py --fresh    # no secular currents reused
+    python tests/benchmarks/bench_compact.py --large    # the cases above derive's size
+                                                        # limit (--explicit: time the
+                                                        # explicit search there too)
     python -m pytest tests/benchmarks/test_compact_benchmarks.py -m benchmark
 
 For each case: ``cgsym.derive`` (the canonical pipeline) and then ``Derivation.compact()``
@@ -56,7 +59,10 @@ LARGE = [
 ]
 
 
-def measure(model, regime, weak, reservoir, max_nodes=500_000):
+def measure(model, regime, weak, reservoir, max_nodes=500_000, explicit=True):
+    """Counts and CPU of derive and of ``compact()`` (form "auto": what derive prints),
+    with the chosen form, and the counts of the system form and (``explicit``) of the
+    explicit search measured on their own (each timed in its own pass)."""
     import cgsym
     if model == "THREE":
         from test_forms import THREE_BATHS
@@ -66,6 +72,16 @@ def measure(model, regime, weak, reservoir, max_nodes=500_000):
     t1, c1 = time.perf_counter(), time.process_time()
     comp = d.compact(max_nodes=max_nodes)
     t2, c2 = time.perf_counter(), time.process_time()
+    from cgsym.forms.system import system_form
+    s0 = time.process_time()
+    try:
+        sysf = system_form(d)
+    except Exception:           # noqa: BLE001 - a benchmark reports, never stops
+        sysf = None
+    s1 = time.process_time()
+    e0 = time.process_time()
+    expl = d.compact(max_nodes=max_nodes, form="explicit") if explicit else None
+    e1 = time.process_time()
     from cgsym.forms.compact import _est
     # canonical sizes from the flint forms' terms (the count_ops of their expanded
     # numerator and denominator; building the SymPy trees of the large ones costs more
@@ -82,11 +98,18 @@ def measure(model, regime, weak, reservoir, max_nodes=500_000):
             "rho_canonical": rho_canonical,
             "rho_compact": comp.count("rho"),
             "jsec": any(a.kind == "result" for a in comp.abbreviations),
+            "form": "system" if comp.system is not None else (
+                "canonical" if comp.note else "explicit"),
+            "system": sysf.count(f"J_{reservoir}") if sysf is not None else None,
+            "system_cpu": s1 - s0,
+            "explicit": (expl.count(f"J_{reservoir}") if expl is not None and not expl.note
+                         else None),
+            "explicit_cpu": e1 - e0 if explicit else None,
             "derive_wall": t1 - t0, "derive_cpu": c1 - c0,
             "compact_wall": t2 - t1, "compact_cpu": c2 - c1}
 
 
-def measure_sequence(cases, attempts=1, max_nodes=500_000):
+def measure_sequence(cases, attempts=1, max_nodes=500_000, explicit=True):
     """(label, result) for each case in order in this process, the best of ``attempts``
     (least derive and least compact CPU seconds): each attempt starts from the state
     the previous case left (the secular currents the compact pass keeps for the J_sec x
@@ -103,7 +126,7 @@ def measure_sequence(cases, attempts=1, max_nodes=500_000):
             keep.clear()
             keep.update(before)
             clear_cache()
-            r = measure(model, regime, weak, res, max_nodes=max_nodes)
+            r = measure(model, regime, weak, res, max_nodes=max_nodes, explicit=explicit)
             if best is None:
                 best = r
             else:
@@ -116,26 +139,31 @@ def main(argv=None):
     print(f"cgsym compact-form benchmarks — {time.strftime('%Y-%m-%d %H:%M')}, Python "
           f"{platform.python_version()}, SymPy {sp.__version__}")
     print()
-    print("| case | J_p canonical ops | J_p compact ops | target | met | J_sec x factor | "
-          "rho canonical ops | rho compact ops | derive s (cpu) | compact s (cpu) |")
-    print("|---|---:|---:|---:|---|---|---:|---:|---:|---:|")
-    argv = argv if argv is not None else sys.argv[1:]
-    large = "--large" in argv
+    print("| case | J_p canonical ops | J_p compact ops (form) | target | met | "
+          "explicit ops (cpu s) | system ops (cpu s) | rho canonical ops | rho compact ops | "
+          "derive s (cpu) | compact s (cpu) |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    args = argv if argv is not None else sys.argv[1:]
+    large = "--large" in args
     # --fresh: no secular currents kept from an earlier case (each partial-secular case
     # derives the secular regime itself, as a single `cgsym derive` run does)
-    fresh = "--fresh" in argv
+    fresh = "--fresh" in args
     cases = LARGE if large else CASES
     import importlib
     keep = importlib.import_module("cgsym.forms.compact")._SECULAR
     for case in cases:
         if fresh:
             keep.clear()
-        [(label, r)] = measure_sequence([case], 1, None if large else 500_000)
+        [(label, r)] = measure_sequence([case], 1, None if large else 500_000,
+                                        explicit=not large or "--explicit" in args)
         target = case[5]
         met = "-" if target is None else ("yes" if r["compact"] <= target else "NO")
-        print(f"| {label} | {r['canonical']} | {r['compact']} | "
-              f"{'≤ ' + str(target) if target else '-'} | {met} | "
-              f"{'yes' if r['jsec'] else 'no'} | {r['rho_canonical']} | {r['rho_compact']} | "
+        ex = "-" if r["explicit"] is None else f"{r['explicit']} ({r['explicit_cpu']:.2f})"
+        sy = "-" if r["system"] is None else f"{r['system']} ({r['system_cpu']:.2f})"
+        print(f"| {label} | {r['canonical']} | {r['compact']} ({r['form']}"
+              f"{', J_sec' if r['jsec'] else ''}) | "
+              f"{'≤ ' + str(target) if target else '-'} | {met} | {ex} | {sy} | "
+              f"{r['rho_canonical']} | {r['rho_compact']} | "
               f"{r['derive_wall']:.2f} ({r['derive_cpu']:.2f}) | "
               f"{r['compact_wall']:.2f} ({r['compact_cpu']:.2f}) |", flush=True)
 
