@@ -99,7 +99,10 @@ def _symbol_table(model: Model, where):
             key = canonical_name(lhs) if ("\\" in lhs or "{" in lhs) else lhs
         except CgsymError as e:
             raise CgsymError(f"--where '{lhs}': {e}") from None
-        value = read_expression(rhs.strip(), table)
+        try:
+            value = read_expression(rhs.strip(), table)
+        except CgsymError as e:
+            raise CgsymError(f"--where {key}=...: {e}") from None
         names = dict(names)
         names[key] = value
         table = SymbolTable(names, {k: v for k, v in funcs.items() if k not in names})
@@ -166,6 +169,9 @@ def derived_quantity(d, quantity: str) -> sp.Expr:
 
 
 def _numeric(expr, pt, dps=30):
+    if expr.has(sp.Determinant):
+        # determinants numerically: the entries at the point, then det (mpmath)
+        return _tree_values(expr, [pt], dps + 10)[0]
     e = rewrite_occupations(expr).xreplace(pt)
     v = sp.N(e, dps)
     try:
@@ -211,6 +217,12 @@ def _tree_values(expr, pts, dps: int = 40) -> list:
                 v = [1 / mpmath.expm1(a / b) for a, b in zip(w, T)]
             elif isinstance(e, sp.exp):
                 v = [mpmath.exp(a) for a in ev(e.args[0])]
+            elif isinstance(e, sp.Determinant):
+                m = e.arg
+                entries = [ev(x) for x in m]
+                v = [mpmath.det(mpmath.matrix(
+                    [[entries[i * m.cols + j][q] for j in range(m.cols)]
+                     for i in range(m.rows)])) for q in range(k)]
             else:
                 v = [mpmath.mpmathify(sp.N(rewrite_occupations(e).xreplace(pt), dps))
                      for pt in pts]
@@ -276,6 +288,49 @@ def equal_in_flint(model: Model, forms, user) -> bool:
     return space.equal_fractions(n1, d1, n2, d2)
 
 
+def equal_exprs_in_flint(model: Model, derived, user) -> bool:
+    """Whether ``user`` equals the SymPy expression ``derived`` exactly, both read as
+    fractions in one python-flint ring (as :func:`equal_in_flint`; determinants in
+    ``user`` computed exactly there).  False means "not proved"."""
+    from .forms.compact import _Space
+    from .arith.flintalg import fraction_tree
+    try:
+        space = _Space(model, [user, derived], ())
+        fr = []
+        for e in space.exprs:
+            num, den = fraction_tree(space.ring, space.atom_index, space._map_exp_powers(e))
+            fr.append((space.reduce_iota(num), space.reduce_iota(den)))
+    except (ValueError, TypeError, ZeroDivisionError, CgsymError, sp.PolynomialError):
+        return False
+    return space.equal_fractions(*fr[0], *fr[1])
+
+
+def expand_determinants(expr):
+    """``expr`` with every unevaluated Determinant replaced by its exact value (a
+    rational function computed in python-flint, :func:`flintalg.determinant_fraction`;
+    atoms such as n(w, T), radicals and i are generators, so the identity is exact):
+    for the SymPy comparison when the flint proof did not decide."""
+    from .arith.algebra import polynomial_form
+    from .arith.flintalg import Ring, determinant_fraction
+    if not expr.has(sp.Determinant):
+        return expr
+
+    def value(D):
+        m, back = polynomial_form(D.arg)
+        iota = sp.Dummy("iota")
+        m = m.xreplace({sp.I: iota})
+        back[iota] = sp.I
+        gens = sorted(set().union(*(x.free_symbols for x in m)), key=sp.default_sort_key)
+        ring = Ring(gens)
+        try:
+            num, den = determinant_fraction(ring, {g: i for i, g in enumerate(gens)}, m)
+        except ValueError as e:
+            raise CgsymError(f"a determinant's entries must be rational functions of the "
+                             f"parameters and occupations ({e})") from None
+        return (ring.to_sympy(num) / ring.to_sympy(den)).xreplace(back)
+    return expr.replace(lambda x: isinstance(x, sp.Determinant), value)
+
+
 #: count_ops above which a difference refuted numerically is left as it is
 _TIDY_LIMIT = 2000
 
@@ -289,6 +344,17 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
     if extra:
         raise CgsymError(f"your expression uses {', '.join(sorted(map(str, extra)))}, which the "
                          f"model does not define; add --where NAME=EXPR")
+    shown = user
+    if user.has(sp.Determinant) and forms is None:
+        # Cramer's rule: decided in flint, determinants never expanded in SymPy
+        d0 = sp.sympify(derived() if callable(derived) else derived)
+        derived = d0
+        if equal_exprs_in_flint(model, d0, user):
+            pts = _points(model, 6)
+            for a, b in zip(_tree_values(d0, pts), _tree_values(user, pts)):
+                if abs(a - b) > 1e-12 * max(abs(a), abs(b), 1e-300):
+                    raise CgsymError("internal error: exact and numeric comparisons disagree")
+            return CheckResult(quantity, True, d0, user, "exact", None)
     if forms is not None and equal_in_flint(model, forms, user):
         # proved; confirmed numerically at the six points: the exact forms evaluated over
         # QQ at 40-digit atoms, the user's expression along its tree at 40 digits
@@ -300,14 +366,19 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
                 raise CgsymError("internal error: exact and numeric comparisons disagree")
         return CheckResult(quantity, True, derived, user, "exact", None)
     derived = sp.sympify(derived() if callable(derived) else derived)
+    # the SymPy comparison reads determinants through their exact values
+    user = expand_determinants(user)
     diff = derived - user
     exact = False
     # a large difference already shown nonzero at a point is not cancelled in SymPy
     # (minutes for the 9k-op currents): the counterexample decides, the flint forms
     # having failed to prove it equal.  The values are 30-digit evaluations rounded to
     # doubles, so only a difference far above their rounding (1e-9 relative) counts;
-    # anything closer is left to the exact comparison below
-    large = forms is not None and sp.count_ops(diff) > _TIDY_LIMIT and any(
+    # anything closer is left to the exact comparison below.  The same holds for a
+    # form with determinants (flint having failed to prove it): their expansions are
+    # never cancelled in SymPy when a point already tells them apart
+    large = (shown.has(sp.Determinant) or forms is not None
+             and sp.count_ops(diff) > _TIDY_LIMIT) and any(
         abs(a - b) > 1e-9 * max(abs(a), abs(b), 1e-300)
         for a, b in ((_numeric(derived, pt), _numeric(user, pt)) for pt in _points(model, 6)))
     try:
@@ -330,11 +401,11 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
             small = t if sp.count_ops(t) <= 60 else None
             point = tuple((s.name, float(pt[s])) for s in model.symbols)
             factor = _constant_factor(model, derived, user)
-            return CheckResult(quantity, False, derived, user, "numeric", small, point,
+            return CheckResult(quantity, False, derived, shown, "numeric", small, point,
                                (_fmt(a), _fmt(b)), factor,
                                _factor_hint(model, quantity, factor),
                                () if large else _compact_difference(model, t))
-    return CheckResult(quantity, True, derived, user, "exact" if exact else "numeric", None)
+    return CheckResult(quantity, True, derived, shown, "exact" if exact else "numeric", None)
 
 
 def _constant_factor(model: Model, derived, user):

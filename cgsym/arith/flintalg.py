@@ -98,15 +98,91 @@ def ratio(ring: Ring, num, den, factor: bool = True):
     return ring.to_sympy(num) / ring.to_sympy(den)
 
 
-def fraction_tree(ring: Ring, index: dict, e):
+#: the largest matrix whose determinant is expanded by minors (:func:`_prefix_minors`);
+#: above it, Bareiss elimination
+DET_MINORS_MAX = 14
+
+
+def determinant_poly(ring: Ring, A):
+    """det A for a square matrix A (list of rows) of flint polynomials.
+
+    Up to DET_MINORS_MAX rows: Laplace expansion by the minors on growing sets of rows
+    (:func:`_prefix_minors`, the sparsest rows first): division-free, every value an
+    exact minor, so products are (minor x small entry).  A 12 x 12 rate matrix with
+    two-term entries (64k-term determinant) takes seconds this way; Bareiss'
+    elimination, which multiplies and divides minors by minors, took 152 s.  Larger
+    matrices: Bareiss (every division exact), the sparsest nonzero pivot of each
+    column first (a row swap flips the sign)."""
+    n = len(A)
+    zero = ring.ctx.from_dict({})
+    if n <= DET_MINORS_MAX:
+        order = sorted(range(n), key=lambda i: (sum(not x.is_zero() for x in A[i]), i))
+        # the sign of the row permutation: the parity of its inversions
+        inv = sum(order[a] > order[b] for a in range(n) for b in range(a + 1, n))
+        level = {}
+        for level in _prefix_minors([A[i] for i in order], n):
+            if not level:
+                return zero
+        d = level.get(tuple(range(n)), zero)
+        return -d if inv % 2 else d
+    M = [list(r) for r in A]
+    prev, sign = ring.one(), 1
+    for k in range(n - 1):
+        rows = [r for r in range(k, n) if not M[r][k].is_zero()]
+        if not rows:
+            return zero
+        piv = min(rows, key=lambda r: (len(M[r][k]), r))
+        if piv != k:
+            M[k], M[piv] = M[piv], M[k]
+            sign = -sign
+        p = M[k][k]
+        for i in range(k + 1, n):
+            a = M[i][k]
+            for j in range(k + 1, n):
+                v = p * M[i][j] if a.is_zero() else p * M[i][j] - a * M[k][j]
+                M[i][j] = v if prev == 1 else v // prev
+            M[i][k] = zero
+        prev = p
+    d = M[n - 1][n - 1]
+    return d if sign > 0 else -d
+
+
+def determinant_fraction(ring: Ring, index: dict, matrix, memo=None):
+    """(num, den) of det(matrix), a SymPy matrix whose entries are rational functions
+    of the generators: each row over the lcm of its denominators, then
+    :func:`determinant_poly` (exact; det A = det(rows times L_i) / prod L_i)."""
+    rows, dens = [], ring.one()
+    for i in range(matrix.rows):
+        fr = [fraction_tree(ring, index, matrix[i, j], memo) for j in range(matrix.cols)]
+        L = ring.one()
+        for _, d in fr:
+            L = L * (d // L.gcd(d))
+        rows.append([nm * (L // d) for nm, d in fr])
+        dens = dens * L
+    num = determinant_poly(ring, rows)
+    if num.is_zero():
+        return num, ring.one()
+    return canonical_fraction(num, dens)
+
+
+def fraction_tree(ring: Ring, index: dict, e, memo=None):
     """(num, den) flint polynomials with e = num/den, built along the expression tree.
 
     ``e`` is a rational function with rational coefficients in the ring's generators
     (``index`` maps each generator to its position).  Sums are brought over the lcm of
     the denominators, products cross-cancelled, so no expanded common denominator of
     the whole expression is ever formed (SymPy's ``together`` is the slow part of a
-    cancel on large closed forms).
+    cancel on large closed forms).  An unevaluated :class:`sympy.Determinant` of a
+    matrix of such functions is computed exactly (:func:`determinant_fraction`), once
+    per distinct matrix (``memo``: Cramer's rule shares the denominator det A).
     """
+    if memo is None:
+        memo = {}
+    if isinstance(e, sp.Determinant):
+        got = memo.get(e)
+        if got is None:
+            got = memo[e] = determinant_fraction(ring, index, e.arg, memo)
+        return got
     ctx = ring.ctx
     nv = ctx.nvars()
     if e.is_Rational:
@@ -119,7 +195,7 @@ def fraction_tree(ring: Ring, index: dict, e):
     if e.is_Add:
         # pairwise, as a balanced tree: adding 10^4 terms one by one to a growing sum
         # copies it each time (quadratic: 11 s for one 20k-term current); n log n here
-        parts = [fraction_tree(ring, index, a) for a in e.args]
+        parts = [fraction_tree(ring, index, a, memo) for a in e.args]
         while len(parts) > 1:
             nxt = []
             for k in range(0, len(parts) - 1, 2):
@@ -138,12 +214,12 @@ def fraction_tree(ring: Ring, index: dict, e):
     if e.is_Mul:
         num, den = ring.one(), ring.one()
         for a in e.args:
-            n2, d2 = fraction_tree(ring, index, a)
+            n2, d2 = fraction_tree(ring, index, a, memo)
             g1, g2 = num.gcd(d2), n2.gcd(den)
             num, den = (num // g1) * (n2 // g2), (den // g2) * (d2 // g1)
         return num, den
     if e.is_Pow and e.exp.is_Integer:
-        num, den = fraction_tree(ring, index, e.base)
+        num, den = fraction_tree(ring, index, e.base, memo)
         k = int(e.exp)
         if k < 0:
             if num.is_zero():
