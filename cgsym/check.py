@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy as sp
+from sympy import ilcm
 from sympy.printing.defaults import Printable
 
 from .arith.algebra import tidy
@@ -260,23 +261,103 @@ def derived_forms(d, quantity: str):
     return None
 
 
+def exp_lattice(exps) -> tuple:
+    """({exp(a): product of integer powers of new positive generators t_m}, {t_m: its
+    value}) for every exp in ``exps``: each argument a is expanded into rational
+    multiples of monomials m (-Omega/omega_c - omega_S/omega_c: m = Omega/omega_c,
+    omega_S/omega_c), and t_m = exp(m / q_m) with q_m the lcm of the denominators of
+    m's coefficients.  The map keeps every value, so equal images prove equality; it
+    knows the relations exp(a) exp(b) = exp(a + b) and exp(a) exp(-a) = 1 that separate
+    generators for exp(-(Omega + omega_S)/omega_c), exp(Omega/omega_c) and
+    exp(-Omega/omega_c) do not (an ohmic rate's exp(-w/omega_c) at w = omega_S +- Omega)."""
+    coeffs = {}
+    for e in exps:
+        terms = {}
+        for t in sp.Add.make_args(sp.expand(e.args[0])):
+            c, m = t.as_coeff_Mul()
+            if not c.is_Rational:
+                c, m = sp.S.One, t
+            terms[m] = terms.get(m, 0) + c
+        coeffs[e] = terms
+    q = {}
+    for terms in coeffs.values():
+        for m, c in terms.items():
+            q[m] = ilcm(q.get(m, 1), int(sp.Rational(c).q))
+    gens = {m: sp.Dummy(f"t{k}", positive=True)
+            for k, m in enumerate(sorted(q, key=sp.default_sort_key))}
+    images = {e: sp.Mul(*(gens[m] ** int(c * q[m]) for m, c in terms.items() if c))
+              for e, terms in coeffs.items()}
+    return images, {g: sp.exp(m / q[m]) for m, g in gens.items()}
+
+
+def _laurent_import(space, form, p, images):
+    """(num, den) in ``space``'s ring with num/den = p, a polynomial of ``form``'s ring
+    whose atoms map to Laurent monomials of the space (``images``: one exponent vector
+    per atom, possibly negative): the terms mapped one by one, then shifted by the
+    monomial den that makes every exponent nonnegative."""
+    ctx = space.ring.ctx
+    nv = len(space.gens)
+    terms = {}
+    for mon, c in zip(p.monoms(), p.coeffs()):
+        v = [0] * nv
+        for e, img in zip(mon, images):
+            if e:
+                for j, k in img:
+                    v[j] += k * e
+        key = tuple(v)
+        terms[key] = terms.get(key, 0) + int(c)
+    if not terms:
+        return ctx.from_dict({}), space.ring.one()
+    low = [min(0, min(k[j] for k in terms)) for j in range(nv)]
+    num = ctx.from_dict({tuple(a - b for a, b in zip(k, low)): c
+                         for k, c in terms.items() if c})
+    den = ctx.from_dict({tuple(-b for b in low): 1})
+    return num, den
+
+
 def equal_in_flint(model: Model, forms, user) -> bool:
     """Whether ``user`` equals sum(sign * form) exactly, decided in python-flint: the
     derived forms' polynomials and the user's expression (read along its tree, no
     expansion in SymPy) as fractions in one ring of the parameters and atoms (n(w, T),
-    radicals r_b with r_b^Q = b, i with i^2 = -1).  Equal gcd-cancelled fractions, or
-    equal reduced cross products, prove equality; False means "not proved" (the
-    caller goes on with the SymPy comparison), never "different"."""
+    radicals r_b with r_b^Q = b, i with i^2 = -1, exponentials as powers of
+    independent t_m (:func:`exp_lattice`)).  Equal gcd-cancelled fractions, or equal
+    reduced cross products, prove equality; False means "not proved" (the caller goes
+    on with the SymPy comparison), never "different"."""
     from .forms.compact import _Space
+    from .arith.flintalg import fraction_tree
     try:
-        space = _Space(model, [user], (), sources=[f for f, _ in forms])
+        exps = set(user.atoms(sp.exp))
+        for f, _ in forms:
+            exps |= {a for a in f.atoms if isinstance(a, sp.exp)}
+        lattice = exp_lattice(exps)[0]
+        if lattice:
+            user = user.xreplace(lattice)
+        # (the second expression makes every t_m a generator, used by user or not)
+        tgens = set().union(*(v.free_symbols for v in lattice.values())) if lattice else ()
+        space = _Space(model, [user, sp.Add(*tgens)], (), sources=[f for f, _ in forms])
         e = space._map_exp_powers(space.exprs[0])
-        from .arith.flintalg import fraction_tree
         n1, d1 = fraction_tree(space.ring, space.atom_index, e)
         n1, d1 = space.reduce_iota(n1), space.reduce_iota(d1)
         n2, d2 = space.ring.ctx.from_dict({}), space.ring.one()
         for f, sign in forms:
-            a, b = space.import_poly(f, f.nums[0]), space.import_poly(f, f.den)
+            if lattice and any(a in lattice for a in f.atoms):
+                images = []
+                for a in f.atoms:
+                    img = lattice.get(a)
+                    if img is None:
+                        mono = space._image(a)
+                        if len(mono) != 1 or int(mono.coeffs()[0]) != 1:
+                            raise ValueError(f"the atom {a} is not a monomial")
+                        images.append([(j, int(k)) for j, k in enumerate(mono.monoms()[0])
+                                       if k])
+                    else:
+                        images.append([(space.index[g], int(k)) for g, k in
+                                       img.as_powers_dict().items()])
+                an, ad = _laurent_import(space, f, f.nums[0], images)
+                bn, bd = _laurent_import(space, f, f.den, images)
+                a, b = an * bd, bn * ad
+            else:
+                a, b = space.import_poly(f, f.nums[0]), space.import_poly(f, f.den)
             if b == d2:
                 n2 = n2 + sign * a
             else:
@@ -295,6 +376,9 @@ def equal_exprs_in_flint(model: Model, derived, user) -> bool:
     from .forms.compact import _Space
     from .arith.flintalg import fraction_tree
     try:
+        lattice = exp_lattice(user.atoms(sp.exp) | derived.atoms(sp.exp))[0]
+        if lattice:
+            user, derived = user.xreplace(lattice), derived.xreplace(lattice)
         space = _Space(model, [user, derived], ())
         fr = []
         for e in space.exprs:
@@ -464,7 +548,7 @@ def _fmt(z: complex) -> str:
 
 
 def check(model, regime: str, weak_internal: bool, quantity: str, expr: str,
-          where=(), latex: bool | None = None) -> CheckResult:
+          where=(), latex: bool | None = None, derivation=None) -> CheckResult:
     r"""Compare ``expr`` (SymPy syntax or LaTeX) with the derived ``quantity``.
 
     Quantities: ``J[p]`` (heat current from reservoir p), ``J`` (the paper's
@@ -472,7 +556,14 @@ def check(model, regime: str, weak_internal: bool, quantity: str, expr: str,
     basis) and ``gamma[p][m,n]``.  ``where`` holds abbreviations ``"NAME=EXPR"``;
     ``n(w, T)`` is the occupation.  The result is ``equal`` when the difference is
     proved zero (or, failing a proof, agrees to 30 digits at six random points);
-    otherwise it carries a counterexample point.
+    otherwise it carries a counterexample point.  ``derivation``: the
+    :class:`Derivation` of this model, regime and limit when already at hand (it is
+    not derived again).
+
+    Abbreviations may be determinants (a steady state by Cramer's rule):
+    ``D = \det\begin{pmatrix} a & b \\ c & d \end{pmatrix}``, ``p_1 = D_1/D``, or
+    ``D = Determinant(Matrix([[a, b], [c, d]]))``; they stay unevaluated and are
+    computed exactly in python-flint for the proof.
 
     Examples
     --------
@@ -487,7 +578,10 @@ def check(model, regime: str, weak_internal: bool, quantity: str, expr: str,
     model = load_model(model)
     table = _symbol_table(model, where)
     user = read_expression(expr, table, latex=True if latex else None)
-    d = derive(model, regime, weak_internal)
+    d = derivation
+    if d is None or d.model != model or (d.regime, d.weak_internal) != (
+            regime, bool(weak_internal)):
+        d = derive(model, regime, weak_internal)
     forms = derived_forms(d, quantity)
     if forms is None:
         return compare(model, derived_quantity(d, quantity), user, quantity)

@@ -244,3 +244,38 @@ def test_cramer_three_reservoirs_not_in_the_paper(monkeypatch):
     monkeypatch.undo()
     r = check(model, "secular", True, "rho[e,e;e,e]", "p_1", wrong)
     assert not r.equal and r.point
+
+
+# ---------------------------------------------------------------------------
+# exponentials (an ohmic rate's exp(-w/omega_c)) as powers of independent generators
+# ---------------------------------------------------------------------------
+def test_exp_lattice_keeps_values_and_knows_exp_relations():
+    W, w, wc, T = sp.symbols("Omega omega_S omega_c T", positive=True)
+    exps = [sp.exp(-(W + w) / wc), sp.exp(W / wc), sp.exp(-W / wc), sp.exp(-2 * w / wc),
+            sp.exp(-(w - W) / (2 * wc)), sp.exp(w / T)]
+    lat, values = check_mod.exp_lattice(exps)
+    # Omega/omega_c, omega_S/omega_c (in halves), omega_S/T
+    assert set(values.values()) == {sp.exp(W / (2 * wc)), sp.exp(w / (2 * wc)), sp.exp(w / T)}
+    for e, img in lat.items():             # every image has its exponential's value
+        assert sp.simplify(img.xreplace(values) - e) == 0
+    # exp(a) exp(-a) = 1 and exp(a) exp(b) = exp(a + b) hold for the images
+    assert lat[exps[1]] * lat[exps[2]] == 1
+    assert lat[exps[0]] == lat[exps[2]] * lat[exps[3]] ** sp.S.Half
+
+
+@pytest.mark.slow
+def test_ohmic_wrong_form_is_refused():
+    """The ohmic tunnelling qubit (exp(-w/omega_c) rates, no weak limit): a J_l that
+    is off by one exponential factor is not proved equal, and check says DIFFERENT."""
+    from test_forms import _compact_latex_and_where
+    from conftest import derivation
+    d = derivation("tunnelling-qubit-ohmic", "secular", False)
+    c = d.compact(steady_state=False)
+    J = c.current("l")
+    tex, where = _compact_latex_and_where(c, J)
+    tab = check_mod._symbol_table(d.model, where)
+    forms = check_mod.derived_forms(d, "J[l]")
+    good = read_expression(tex, tab, latex=True)
+    assert check_mod.equal_in_flint(d.model, forms, good)
+    bad = good * sp.exp(sp.Symbol("Omega", positive=True) / sp.Symbol("omega_c", positive=True))
+    assert not check_mod.equal_in_flint(d.model, forms, bad)
