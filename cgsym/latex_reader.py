@@ -101,9 +101,16 @@ Other rules
   ``\operatorname{Re}``, ``\text{Re}``.  ``\sin^2 x`` is sin(x)^2; ``\sin^{-1}``
   is an error.  Without brackets the argument is one factor: ``\ln 2x`` is an
   ambiguity error.
+* determinants: ``\det\begin{pmatrix} a & b \\ c & d \end{pmatrix}`` (also ``bmatrix``,
+  ``Bmatrix``, ``matrix``, ``smallmatrix``, in brackets or ``\left( \right)``),
+  ``\begin{vmatrix}..\end{vmatrix}`` and ``|..|`` / ``\left|{..}\right|`` around a
+  matrix (SymPy's printing); rows split by ``\\``, entries by ``&``.  The value is an
+  unevaluated :class:`sympy.Determinant` (never expanded here); a matrix must be square
+  with rows of equal length, and a matrix where a number is needed is an error.  In
+  SymPy syntax: ``Determinant(Matrix([[a, b], [c, d]]))``.
 * numbers are exact (``0.25`` -> 1/4); spacing ``\, \; \: \! \quad \qquad ~`` is
   ignored but separates words; ``$``, ``\[ \]``, ``\begin{..}``/``\end{..}``, ``&``,
-  ``\\``, ``\label``, ``\tag``, ``\nonumber``, a trailing ``.`` or ``,`` and a
+  ``\\`` (outside a matrix), ``\label``, ``\tag``, ``\nonumber``, a trailing ``.`` or ``,`` and a
   trailing equation number ``\quad (115)`` are dropped; with a top-level ``=``,
   ``\equiv``, ``\approx``, ``\simeq`` or ``:=`` only the right-hand side (after
   the last one) is read.
