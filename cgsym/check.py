@@ -324,7 +324,7 @@ def equal_in_flint(model: Model, forms, user) -> bool:
     reduced cross products, prove equality; False means "not proved" (the caller goes
     on with the SymPy comparison), never "different"."""
     from .forms.compact import _Space
-    from .arith.flintalg import fraction_tree
+    from .arith.flintalg import determinants_first, fraction_tree
     try:
         exps = set(user.atoms(sp.exp))
         for f, _ in forms:
@@ -336,7 +336,10 @@ def equal_in_flint(model: Model, forms, user) -> bool:
         tgens = set().union(*(v.free_symbols for v in lattice.values())) if lattice else ()
         space = _Space(model, [user, sp.Add(*tgens)], (), sources=[f for f, _ in forms])
         e = space._map_exp_powers(space.exprs[0])
-        n1, d1 = fraction_tree(space.ring, space.atom_index, e)
+        memo: dict = {}
+        if e.has(sp.Determinant):
+            determinants_first(space.ring, space.atom_index, e, memo)
+        n1, d1 = fraction_tree(space.ring, space.atom_index, e, memo)
         n1, d1 = space.reduce_iota(n1), space.reduce_iota(d1)
         n2, d2 = space.ring.ctx.from_dict({}), space.ring.one()
         for f, sign in forms:
@@ -374,15 +377,19 @@ def equal_exprs_in_flint(model: Model, derived, user) -> bool:
     fractions in one python-flint ring (as :func:`equal_in_flint`; determinants in
     ``user`` computed exactly there).  False means "not proved"."""
     from .forms.compact import _Space
-    from .arith.flintalg import fraction_tree
+    from .arith.flintalg import determinants_first, fraction_tree
     try:
         lattice = exp_lattice(user.atoms(sp.exp) | derived.atoms(sp.exp))[0]
         if lattice:
             user, derived = user.xreplace(lattice), derived.xreplace(lattice)
         space = _Space(model, [user, derived], ())
         fr = []
+        memo: dict = {}
         for e in space.exprs:
-            num, den = fraction_tree(space.ring, space.atom_index, space._map_exp_powers(e))
+            e = space._map_exp_powers(e)
+            if e.has(sp.Determinant):
+                determinants_first(space.ring, space.atom_index, e, memo)
+            num, den = fraction_tree(space.ring, space.atom_index, e, memo)
             fr.append((space.reduce_iota(num), space.reduce_iota(den)))
     except (ValueError, TypeError, ZeroDivisionError, CgsymError, sp.PolynomialError):
         return False

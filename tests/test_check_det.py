@@ -121,8 +121,8 @@ def test_flint_determinant_matches_sympy():
     index = {x: 0, y: 1, z: 2}
     rng = random.Random(5)
     pool = [0, 0, 0, 1, -2, x, y + sp.Rational(1, 3), x * z - 1, z / (x + 1), 3 * y ** 2]
-    for n in (1, 2, 3, 4, 6):
-        for _ in range(3):
+    for n in (1, 2, 3, 4, 5):
+        for _ in range(2):
             m = sp.ImmutableMatrix(n, n, lambda i, j: rng.choice(pool))
             want = m.det(method="berkowitz")          # unexpanded
             pts = [{x: sp.Rational(rng.randint(1, 97), 13), y: sp.Rational(rng.randint(-50, 50), 7),
@@ -136,6 +136,34 @@ def test_flint_determinant_matches_sympy():
                 got = ring.to_sympy(num) / ring.to_sympy(den)
                 for pt in pts:
                     assert got.xreplace(pt) == want.xreplace(pt), (m, cap)
+
+
+def test_cramer_numerators_from_the_minors_of_the_system():
+    """det A first (determinants_first), then every D_k (column k replaced by the unit
+    vector of the trace row) from its stored minors: p_k = D_k / D solve A p = e_n,
+    checked exactly at a rational point against SymPy's LU solve."""
+    x, y, z = sp.symbols("x y z")
+    ring = flintalg.Ring([x, y, z])
+    index = {x: 0, y: 1, z: 2}
+    rng = random.Random(11)
+    pool = [0, 0, 1, x, y + 2, x * z + 1, z / (y + 3), 2 * y - x]
+    n = 6
+    A = sp.Matrix(n, n, lambda i, j: rng.choice(pool))
+    A[n - 1, :] = sp.ones(1, n)
+    dets = [sp.Determinant(sp.ImmutableMatrix(A))]
+    for k in range(n):
+        Ak = A.copy()
+        Ak[:, k] = sp.Matrix([0] * (n - 1) + [1])
+        dets.append(sp.Determinant(sp.ImmutableMatrix(Ak)))
+    expr = sp.Add(*[(k + 1) * dets[k + 1] / dets[0] for k in range(n)])
+    memo: dict = {}
+    flintalg.determinants_first(ring, index, expr, memo)
+    assert sum(key[0] == "minor" for key in memo if isinstance(key, tuple)) >= n
+    num, den = flintalg.fraction_tree(ring, index, expr, memo)
+    pt = {x: sp.Rational(7, 3), y: sp.Rational(-5, 11), z: sp.Rational(13, 4)}
+    p = A.xreplace(pt).LUsolve(sp.Matrix([0] * (n - 1) + [1]))
+    want = sum((k + 1) * p[k] for k in range(n))
+    assert (ring.to_sympy(num) / ring.to_sympy(den)).xreplace(pt) == want
 
 
 def _pmatrix(rows):
