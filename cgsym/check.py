@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy as sp
+from sympy import ilcm
 from sympy.printing.defaults import Printable
 
 from .arith.algebra import tidy
@@ -99,7 +100,10 @@ def _symbol_table(model: Model, where):
             key = canonical_name(lhs) if ("\\" in lhs or "{" in lhs) else lhs
         except CgsymError as e:
             raise CgsymError(f"--where '{lhs}': {e}") from None
-        value = read_expression(rhs.strip(), table)
+        try:
+            value = read_expression(rhs.strip(), table)
+        except CgsymError as e:
+            raise CgsymError(f"--where {key}=...: {e}") from None
         names = dict(names)
         names[key] = value
         table = SymbolTable(names, {k: v for k, v in funcs.items() if k not in names})
@@ -166,6 +170,9 @@ def derived_quantity(d, quantity: str) -> sp.Expr:
 
 
 def _numeric(expr, pt, dps=30):
+    if expr.has(sp.Determinant):
+        # determinants numerically: the entries at the point, then det (mpmath)
+        return _tree_values(expr, [pt], dps + 10)[0]
     e = rewrite_occupations(expr).xreplace(pt)
     v = sp.N(e, dps)
     try:
@@ -211,6 +218,12 @@ def _tree_values(expr, pts, dps: int = 40) -> list:
                 v = [1 / mpmath.expm1(a / b) for a, b in zip(w, T)]
             elif isinstance(e, sp.exp):
                 v = [mpmath.exp(a) for a in ev(e.args[0])]
+            elif isinstance(e, sp.Determinant):
+                m = e.arg
+                entries = [ev(x) for x in m]
+                v = [mpmath.det(mpmath.matrix(
+                    [[entries[i * m.cols + j][q] for j in range(m.cols)]
+                     for i in range(m.rows)])) for q in range(k)]
             else:
                 v = [mpmath.mpmathify(sp.N(rewrite_occupations(e).xreplace(pt), dps))
                      for pt in pts]
@@ -248,23 +261,106 @@ def derived_forms(d, quantity: str):
     return None
 
 
+def exp_lattice(exps) -> tuple:
+    """({exp(a): product of integer powers of new positive generators t_m}, {t_m: its
+    value}) for every exp in ``exps``: each argument a is expanded into rational
+    multiples of monomials m (-Omega/omega_c - omega_S/omega_c: m = Omega/omega_c,
+    omega_S/omega_c), and t_m = exp(m / q_m) with q_m the lcm of the denominators of
+    m's coefficients.  The map keeps every value, so equal images prove equality; it
+    knows the relations exp(a) exp(b) = exp(a + b) and exp(a) exp(-a) = 1 that separate
+    generators for exp(-(Omega + omega_S)/omega_c), exp(Omega/omega_c) and
+    exp(-Omega/omega_c) do not (an ohmic rate's exp(-w/omega_c) at w = omega_S +- Omega)."""
+    coeffs = {}
+    for e in exps:
+        terms = {}
+        for t in sp.Add.make_args(sp.expand(e.args[0])):
+            c, m = t.as_coeff_Mul()
+            if not c.is_Rational:
+                c, m = sp.S.One, t
+            terms[m] = terms.get(m, 0) + c
+        coeffs[e] = terms
+    q = {}
+    for terms in coeffs.values():
+        for m, c in terms.items():
+            q[m] = ilcm(q.get(m, 1), int(sp.Rational(c).q))
+    gens = {m: sp.Dummy(f"t{k}", positive=True)
+            for k, m in enumerate(sorted(q, key=sp.default_sort_key))}
+    images = {e: sp.Mul(*(gens[m] ** int(c * q[m]) for m, c in terms.items() if c))
+              for e, terms in coeffs.items()}
+    return images, {g: sp.exp(m / q[m]) for m, g in gens.items()}
+
+
+def _laurent_import(space, form, p, images):
+    """(num, den) in ``space``'s ring with num/den = p, a polynomial of ``form``'s ring
+    whose atoms map to Laurent monomials of the space (``images``: one exponent vector
+    per atom, possibly negative): the terms mapped one by one, then shifted by the
+    monomial den that makes every exponent nonnegative."""
+    ctx = space.ring.ctx
+    nv = len(space.gens)
+    terms = {}
+    for mon, c in zip(p.monoms(), p.coeffs()):
+        v = [0] * nv
+        for e, img in zip(mon, images):
+            if e:
+                for j, k in img:
+                    v[j] += k * e
+        key = tuple(v)
+        terms[key] = terms.get(key, 0) + int(c)
+    if not terms:
+        return ctx.from_dict({}), space.ring.one()
+    low = [min(0, min(k[j] for k in terms)) for j in range(nv)]
+    num = ctx.from_dict({tuple(a - b for a, b in zip(k, low)): c
+                         for k, c in terms.items() if c})
+    den = ctx.from_dict({tuple(-b for b in low): 1})
+    return num, den
+
+
 def equal_in_flint(model: Model, forms, user) -> bool:
     """Whether ``user`` equals sum(sign * form) exactly, decided in python-flint: the
     derived forms' polynomials and the user's expression (read along its tree, no
     expansion in SymPy) as fractions in one ring of the parameters and atoms (n(w, T),
-    radicals r_b with r_b^Q = b, i with i^2 = -1).  Equal gcd-cancelled fractions, or
-    equal reduced cross products, prove equality; False means "not proved" (the
-    caller goes on with the SymPy comparison), never "different"."""
+    radicals r_b with r_b^Q = b, i with i^2 = -1, exponentials as powers of
+    independent t_m (:func:`exp_lattice`)).  Equal gcd-cancelled fractions, or equal
+    reduced cross products, prove equality; False means "not proved" (the caller goes
+    on with the SymPy comparison), never "different"."""
     from .forms.compact import _Space
+    from .arith.flintalg import determinants_first, fraction_tree
     try:
-        space = _Space(model, [user], (), sources=[f for f, _ in forms])
+        exps = set(user.atoms(sp.exp))
+        for f, _ in forms:
+            exps |= {a for a in f.atoms if isinstance(a, sp.exp)}
+        lattice = exp_lattice(exps)[0]
+        if lattice:
+            user = user.xreplace(lattice)
+        # (the second expression makes every t_m a generator, used by user or not)
+        tgens = set().union(*(v.free_symbols for v in lattice.values())) if lattice else ()
+        space = _Space(model, [user, sp.Add(*tgens)], (), sources=[f for f, _ in forms])
         e = space._map_exp_powers(space.exprs[0])
-        from .arith.flintalg import fraction_tree
-        n1, d1 = fraction_tree(space.ring, space.atom_index, e)
+        memo: dict = {}
+        if e.has(sp.Determinant):
+            determinants_first(space.ring, space.atom_index, e, memo)
+        n1, d1 = fraction_tree(space.ring, space.atom_index, e, memo)
         n1, d1 = space.reduce_iota(n1), space.reduce_iota(d1)
         n2, d2 = space.ring.ctx.from_dict({}), space.ring.one()
         for f, sign in forms:
-            a, b = space.import_poly(f, f.nums[0]), space.import_poly(f, f.den)
+            if lattice and any(a in lattice for a in f.atoms):
+                images = []
+                for a in f.atoms:
+                    img = lattice.get(a)
+                    if img is None:
+                        mono = space._image(a)
+                        if len(mono) != 1 or int(mono.coeffs()[0]) != 1:
+                            raise ValueError(f"the atom {a} is not a monomial")
+                        images.append([(j, int(k)) for j, k in enumerate(mono.monoms()[0])
+                                       if k])
+                    else:
+                        images.append([(space.index[g], int(k)) for g, k in
+                                       img.as_powers_dict().items()])
+                an, ad = _laurent_import(space, f, f.nums[0], images)
+                bn, bd = _laurent_import(space, f, f.den, images)
+                a, b = an * bd, bn * ad
+            else:
+                a, b = space.import_poly(f, f.nums[0]), space.import_poly(f, f.den)
             if b == d2:
                 n2 = n2 + sign * a
             else:
@@ -274,6 +370,56 @@ def equal_in_flint(model: Model, forms, user) -> bool:
     except (ValueError, TypeError, ZeroDivisionError, CgsymError, sp.PolynomialError):
         return False
     return space.equal_fractions(n1, d1, n2, d2)
+
+
+def equal_exprs_in_flint(model: Model, derived, user) -> bool:
+    """Whether ``user`` equals the SymPy expression ``derived`` exactly, both read as
+    fractions in one python-flint ring (as :func:`equal_in_flint`; determinants in
+    ``user`` computed exactly there).  False means "not proved"."""
+    from .forms.compact import _Space
+    from .arith.flintalg import determinants_first, fraction_tree
+    try:
+        lattice = exp_lattice(user.atoms(sp.exp) | derived.atoms(sp.exp))[0]
+        if lattice:
+            user, derived = user.xreplace(lattice), derived.xreplace(lattice)
+        space = _Space(model, [user, derived], ())
+        fr = []
+        memo: dict = {}
+        for e in space.exprs:
+            e = space._map_exp_powers(e)
+            if e.has(sp.Determinant):
+                determinants_first(space.ring, space.atom_index, e, memo)
+            num, den = fraction_tree(space.ring, space.atom_index, e, memo)
+            fr.append((space.reduce_iota(num), space.reduce_iota(den)))
+    except (ValueError, TypeError, ZeroDivisionError, CgsymError, sp.PolynomialError):
+        return False
+    return space.equal_fractions(*fr[0], *fr[1])
+
+
+def expand_determinants(expr):
+    """``expr`` with every unevaluated Determinant replaced by its exact value (a
+    rational function computed in python-flint, :func:`flintalg.determinant_fraction`;
+    atoms such as n(w, T), radicals and i are generators, so the identity is exact):
+    for the SymPy comparison when the flint proof did not decide."""
+    from .arith.algebra import polynomial_form
+    from .arith.flintalg import Ring, determinant_fraction
+    if not expr.has(sp.Determinant):
+        return expr
+
+    def value(D):
+        m, back = polynomial_form(D.arg)
+        iota = sp.Dummy("iota")
+        m = m.xreplace({sp.I: iota})
+        back[iota] = sp.I
+        gens = sorted(set().union(*(x.free_symbols for x in m)), key=sp.default_sort_key)
+        ring = Ring(gens)
+        try:
+            num, den = determinant_fraction(ring, {g: i for i, g in enumerate(gens)}, m)
+        except ValueError as e:
+            raise CgsymError(f"a determinant's entries must be rational functions of the "
+                             f"parameters and occupations ({e})") from None
+        return (ring.to_sympy(num) / ring.to_sympy(den)).xreplace(back)
+    return expr.replace(lambda x: isinstance(x, sp.Determinant), value)
 
 
 #: count_ops above which a difference refuted numerically is left as it is
@@ -289,6 +435,17 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
     if extra:
         raise CgsymError(f"your expression uses {', '.join(sorted(map(str, extra)))}, which the "
                          f"model does not define; add --where NAME=EXPR")
+    shown = user
+    if user.has(sp.Determinant) and forms is None:
+        # Cramer's rule: decided in flint, determinants never expanded in SymPy
+        d0 = sp.sympify(derived() if callable(derived) else derived)
+        derived = d0
+        if equal_exprs_in_flint(model, d0, user):
+            pts = _points(model, 6)
+            for a, b in zip(_tree_values(d0, pts), _tree_values(user, pts)):
+                if abs(a - b) > 1e-12 * max(abs(a), abs(b), 1e-300):
+                    raise CgsymError("internal error: exact and numeric comparisons disagree")
+            return CheckResult(quantity, True, d0, user, "exact", None)
     if forms is not None and equal_in_flint(model, forms, user):
         # proved; confirmed numerically at the six points: the exact forms evaluated over
         # QQ at 40-digit atoms, the user's expression along its tree at 40 digits
@@ -300,14 +457,19 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
                 raise CgsymError("internal error: exact and numeric comparisons disagree")
         return CheckResult(quantity, True, derived, user, "exact", None)
     derived = sp.sympify(derived() if callable(derived) else derived)
+    # the SymPy comparison reads determinants through their exact values
+    user = expand_determinants(user)
     diff = derived - user
     exact = False
     # a large difference already shown nonzero at a point is not cancelled in SymPy
     # (minutes for the 9k-op currents): the counterexample decides, the flint forms
     # having failed to prove it equal.  The values are 30-digit evaluations rounded to
     # doubles, so only a difference far above their rounding (1e-9 relative) counts;
-    # anything closer is left to the exact comparison below
-    large = forms is not None and sp.count_ops(diff) > _TIDY_LIMIT and any(
+    # anything closer is left to the exact comparison below.  The same holds for a
+    # form with determinants (flint having failed to prove it): their expansions are
+    # never cancelled in SymPy when a point already tells them apart
+    large = (shown.has(sp.Determinant) or forms is not None
+             and sp.count_ops(diff) > _TIDY_LIMIT) and any(
         abs(a - b) > 1e-9 * max(abs(a), abs(b), 1e-300)
         for a, b in ((_numeric(derived, pt), _numeric(user, pt)) for pt in _points(model, 6)))
     try:
@@ -330,11 +492,11 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
             small = t if sp.count_ops(t) <= 60 else None
             point = tuple((s.name, float(pt[s])) for s in model.symbols)
             factor = _constant_factor(model, derived, user)
-            return CheckResult(quantity, False, derived, user, "numeric", small, point,
+            return CheckResult(quantity, False, derived, shown, "numeric", small, point,
                                (_fmt(a), _fmt(b)), factor,
                                _factor_hint(model, quantity, factor),
                                () if large else _compact_difference(model, t))
-    return CheckResult(quantity, True, derived, user, "exact" if exact else "numeric", None)
+    return CheckResult(quantity, True, derived, shown, "exact" if exact else "numeric", None)
 
 
 def _constant_factor(model: Model, derived, user):
@@ -393,7 +555,7 @@ def _fmt(z: complex) -> str:
 
 
 def check(model, regime: str, weak_internal: bool, quantity: str, expr: str,
-          where=(), latex: bool | None = None) -> CheckResult:
+          where=(), latex: bool | None = None, derivation=None) -> CheckResult:
     r"""Compare ``expr`` (SymPy syntax or LaTeX) with the derived ``quantity``.
 
     Quantities: ``J[p]`` (heat current from reservoir p), ``J`` (the paper's
@@ -401,7 +563,14 @@ def check(model, regime: str, weak_internal: bool, quantity: str, expr: str,
     basis) and ``gamma[p][m,n]``.  ``where`` holds abbreviations ``"NAME=EXPR"``;
     ``n(w, T)`` is the occupation.  The result is ``equal`` when the difference is
     proved zero (or, failing a proof, agrees to 30 digits at six random points);
-    otherwise it carries a counterexample point.
+    otherwise it carries a counterexample point.  ``derivation``: the
+    :class:`Derivation` of this model, regime and limit when already at hand (it is
+    not derived again).
+
+    Abbreviations may be determinants (a steady state by Cramer's rule):
+    ``D = \det\begin{pmatrix} a & b \\ c & d \end{pmatrix}``, ``p_1 = D_1/D``, or
+    ``D = Determinant(Matrix([[a, b], [c, d]]))``; they stay unevaluated and are
+    computed exactly in python-flint for the proof.
 
     Examples
     --------
@@ -416,7 +585,10 @@ def check(model, regime: str, weak_internal: bool, quantity: str, expr: str,
     model = load_model(model)
     table = _symbol_table(model, where)
     user = read_expression(expr, table, latex=True if latex else None)
-    d = derive(model, regime, weak_internal)
+    d = derivation
+    if d is None or d.model != model or (d.regime, d.weak_internal) != (
+            regime, bool(weak_internal)):
+        d = derive(model, regime, weak_internal)
     forms = derived_forms(d, quantity)
     if forms is None:
         return compare(model, derived_quantity(d, quantity), user, quantity)

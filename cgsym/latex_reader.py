@@ -101,9 +101,16 @@ Other rules
   ``\operatorname{Re}``, ``\text{Re}``.  ``\sin^2 x`` is sin(x)^2; ``\sin^{-1}``
   is an error.  Without brackets the argument is one factor: ``\ln 2x`` is an
   ambiguity error.
+* determinants: ``\det\begin{pmatrix} a & b \\ c & d \end{pmatrix}`` (also ``bmatrix``,
+  ``Bmatrix``, ``matrix``, ``smallmatrix``, in brackets or ``\left( \right)``),
+  ``\begin{vmatrix}..\end{vmatrix}`` and ``|..|`` / ``\left|{..}\right|`` around a
+  matrix (SymPy's printing); rows split by ``\\``, entries by ``&``.  The value is an
+  unevaluated :class:`sympy.Determinant` (never expanded here); a matrix must be square
+  with rows of equal length, and a matrix where a number is needed is an error.  In
+  SymPy syntax: ``Determinant(Matrix([[a, b], [c, d]]))``.
 * numbers are exact (``0.25`` -> 1/4); spacing ``\, \; \: \! \quad \qquad ~`` is
   ignored but separates words; ``$``, ``\[ \]``, ``\begin{..}``/``\end{..}``, ``&``,
-  ``\\``, ``\label``, ``\tag``, ``\nonumber``, a trailing ``.`` or ``,`` and a
+  ``\\`` (outside a matrix), ``\label``, ``\tag``, ``\nonumber``, a trailing ``.`` or ``,`` and a
   trailing equation number ``\quad (115)`` are dropped; with a top-level ``=``,
   ``\equiv``, ``\approx``, ``\simeq`` or ``:=`` only the right-hand side (after
   the last one) is read.
@@ -188,7 +195,10 @@ _OUT_OF_SCOPE_FONTS = frozenset({"Tr", "tr", "Tr_S", "det"})
 _NON_ATOM_CMDS = frozenset({"cdot", "times", "div", "ast", "pm", "mp", "right",
                             "rangle", "}", "rvert", "rVert", "to", "rightarrow",
                             "leftarrow", "gg", "ll", "leq", "geq", "le", "ge", "neq",
-                            "ne"}) | _RELATIONS
+                            "ne", "\\"}) | _RELATIONS
+#: matrix environments: the entries of a determinant (rows split by \\, entries by &)
+_MATRIX_ENVS = frozenset({"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix",
+                          "vmatrix"})
 _OPS = "+-*/^_()[]{}=,|'.<>!:;&$"
 _UNICODE = {"\u2212": ("op", "-"), "\u00b7": ("cmd", "cdot"), "\u00d7": ("cmd", "times"),
             "\u210f": ("cmd", "hbar"), "\u00b1": ("cmd", "pm"), "\u2213": ("cmd", "mp"),
@@ -350,12 +360,41 @@ def _prepare(src: str, toks: list[_Tok], split_lhs: bool = True) -> list[_Tok]:
     out: list[_Tok] = []
     pending = False
     k = 0
+    envs: list[_Tok] = []           # open matrix environments (their & and \\ are kept)
     while k < len(toks):
         t = toks[k]
+        if envs and (t.is_op("&") or t.is_cmd("\\")):
+            out.append(t)
+            k += 1
+            continue
         if t.is_op("$", "&") or t.is_cmd("\\", "[", "]", "(", ")", "nonumber", "notag"):
             pending = True
             k += 1
             continue
+        if t.is_cmd("begin", "end") and k + 1 < len(toks) and toks[k + 1].is_op("{"):
+            j = _matching_brace(toks, k + 1)
+            name = "".join(x.text for x in toks[k + 2:j])
+            if name in _MATRIX_ENVS or name.rstrip("*") in ("Vmatrix", "array"):
+                if name.rstrip("*") in ("Vmatrix", "array"):
+                    _fail(src, t.pos, f"the environment '{name}' is not supported; write "
+                                      "\\det\\begin{pmatrix}..\\end{pmatrix} or "
+                                      "\\begin{vmatrix}..\\end{vmatrix}")
+                if t.text == "begin":
+                    envs.append(_Tok("env", name, t.pos, toks[j].end, t.brk or pending))
+                    out.append(envs[-1])
+                else:
+                    if not envs:
+                        _fail(src, t.pos, f"'\\end{{{name}}}' without a matching "
+                                          f"'\\begin{{{name}}}'")
+                    if envs[-1].text != name:
+                        _fail(src, t.pos, f"'\\begin{{{envs[-1].text}}}' at "
+                                          f"{_where(src, envs[-1].pos)} is closed by "
+                                          f"'\\end{{{name}}}'")
+                    envs.pop()
+                    out.append(_Tok("endenv", name, t.pos, toks[j].end, True))
+                pending = False
+                k = j + 1
+                continue
         if t.is_cmd("begin", "end", "label", "tag"):
             k += 1
             if k < len(toks) and toks[k].is_op("*"):
@@ -378,6 +417,9 @@ def _prepare(src: str, toks: list[_Tok], split_lhs: bool = True) -> list[_Tok]:
             pending = False
         out.append(t)
         k += 1
+    if envs:
+        _fail(src, envs[-1].pos, f"'\\begin{{{envs[-1].text}}}' has no matching "
+                                 f"'\\end{{{envs[-1].text}}}'")
     # trailing punctuation and an equation number "\quad (115)"
     changed = True
     while changed and out:
@@ -413,9 +455,9 @@ def _prepare(src: str, toks: list[_Tok], split_lhs: bool = True) -> list[_Tok]:
     if split_lhs:
         depth, last = 0, -1
         for k, t in enumerate(final):
-            if t.is_op("(", "[", "{") or t.is_cmd("left"):
+            if t.is_op("(", "[", "{") or t.is_cmd("left") or t.kind == "env":
                 depth += 1
-            elif t.is_op(")", "]", "}") or t.is_cmd("right"):
+            elif t.is_op(")", "]", "}") or t.is_cmd("right") or t.kind == "endenv":
                 depth -= 1
             elif depth == 0 and (t.is_op("=") or t.is_cmd(*_RELATIONS)):
                 last = k
@@ -688,7 +730,7 @@ class _Parser:
         return self.atom()
 
     def starts_atom(self, t: _Tok) -> bool:
-        if t.kind in ("num", "letter"):
+        if t.kind in ("num", "letter", "env"):
             return True
         if t.kind == "op":
             return t.text in "([{" or (t.text == "|" and self.bars == 0)
@@ -711,7 +753,15 @@ class _Parser:
             return v, [v]
         if self.piece_start(self.i):
             return self.word()
-        if t.is_op("("):
+        if t.kind == "env":
+            if t.text != "vmatrix":
+                self.fail(t.pos, f"a matrix ({t.text}) where a scalar is needed; write "
+                                 f"\\det\\begin{{{t.text}}}..\\end{{{t.text}}} for its "
+                                 "determinant")
+            v = sp.Determinant(self.matrix())
+        elif t.is_cmd("det") or (t.is_cmd(*_FONTS) and self.font_text(self.i) == "det"):
+            v = self.det()
+        elif t.is_op("("):
             v = self.group(")")
         elif t.is_op("["):
             v = self.group("]")
@@ -803,11 +853,134 @@ class _Parser:
 
     _PAIRS = {"(": ")", "[": "]", "\\{": "\\}", "|": "|", "\\lvert": "\\rvert", "\\|": "\\|"}
 
+    # -- determinants
+    def braced_matrix(self, closes) -> bool:
+        """Whether a matrix environment (optionally in braces) starts here and is
+        followed directly by a token for which ``closes`` is true."""
+        k = self.i
+        brace = self.toks[k].is_op("{")
+        k += brace
+        if self.toks[k].kind != "env":
+            return False
+        depth = 0
+        for j in range(k, len(self.toks)):
+            t = self.toks[j]
+            depth += (t.kind == "env") - (t.kind == "endenv")
+            if depth == 0:
+                j += 1
+                if brace:
+                    if not self.toks[j].is_op("}"):
+                        return False
+                    j += 1
+                return closes(self.toks[j])
+        return False
+
+    def matrix_in_braces(self):
+        brace = self.peek().is_op("{")
+        if brace:
+            self.next()
+        m = self.matrix()
+        if brace:
+            self.next()
+        return m
+
+    def matrix(self) -> sp.ImmutableMatrix:
+        """The matrix environment starting here: rows split by ``\\\\``, entries by ``&``."""
+        env = self.next()
+        if env.kind != "env":
+            self.fail(env.pos, f"expected a matrix, found '{env.show()}'")
+        rows: list[list] = []
+        row: list = []
+        row_pos = [self.peek().pos]
+        saved, self.bars = self.bars, 0
+        while True:
+            t = self.peek()
+            if t.kind == "endenv":
+                if row:                  # (after a trailing \\ the last row is empty)
+                    rows.append(row)
+                self.next()
+                break
+            if t.is_op("&") or t.is_cmd("\\") or t.kind == "eof":
+                if t.kind == "eof":
+                    self.fail(env.pos, f"'\\begin{{{env.text}}}' has no matching "
+                                       f"'\\end{{{env.text}}}'")
+                self.fail(t.pos, f"empty entry in the matrix before '{t.show()}'")
+            row.append(self.expr())
+            t = self.peek()
+            if t.is_op("&"):
+                self.next()
+                if self.peek().is_op("&") or self.peek().is_cmd("\\") or \
+                        self.peek().kind == "endenv":
+                    self.fail(t.pos, "empty entry in the matrix after '&'")
+            elif t.is_cmd("\\"):
+                self.next()
+                rows.append(row)
+                row = []
+                row_pos.append(self.peek().pos)
+            elif t.kind != "endenv":
+                self.fail(t.pos, f"unexpected '{t.show()}' in the matrix (entries are "
+                                 "separated by & and rows by \\\\)")
+        self.bars = saved
+        if not rows:
+            self.fail(env.pos, f"empty matrix '\\begin{{{env.text}}}'")
+        for k, r in enumerate(rows[1:], 1):
+            if len(r) != len(rows[0]):
+                self.fail(row_pos[k], f"row {k + 1} of the matrix has {len(r)} "
+                                      f"{'entry' if len(r) == 1 else 'entries'}, row 1 has "
+                                      f"{len(rows[0])} (rows must have equal length)")
+        if len(rows) != len(rows[0]):
+            self.fail(env.pos, f"a determinant needs a square matrix; this one is "
+                               f"{len(rows)}x{len(rows[0])}")
+        return sp.ImmutableMatrix(rows)
+
+    def det(self):
+        """``\\det`` of a matrix environment, bare or in brackets, braces or
+        ``\\left( .. \\right)``: an unevaluated :class:`sympy.Determinant`."""
+        t = self.next()
+        if t.is_cmd(*_FONTS):
+            self.i = _matching_brace(self.toks, self.i) + 1
+        nxt = self.peek()
+        usage = ("'\\det' needs a matrix: \\det\\begin{pmatrix} a & b \\\\ c & d "
+                 "\\end{pmatrix}")
+        if nxt.kind == "env" and nxt.text != "vmatrix":
+            return sp.Determinant(self.matrix())
+        if nxt.is_op("{") and self.braced_matrix(lambda x: True):
+            return sp.Determinant(self.matrix_in_braces())
+        pairs = {"(": ")", "[": "]"}
+        if nxt.kind == "op" and nxt.text in pairs:
+            close = pairs[nxt.text]
+            self.next()
+            if self.braced_matrix(lambda x: x.is_op(close)):
+                m = self.matrix_in_braces()
+                self.next()
+                return sp.Determinant(m)
+        elif nxt.is_cmd("left") and self.peek(1).kind == "op" and self.peek(1).text in pairs:
+            opener = self.peek(1).text
+            close = pairs[opener]
+            self.i += 2
+            if self.braced_matrix(lambda x: x.is_cmd("right")):
+                m = self.matrix_in_braces()
+                rt = self.next()
+                if not self.peek().is_op(close):
+                    self.fail(rt.pos, f"'\\right' does not close '\\left{opener}'"
+                                      f" with '{close}'")
+                self.next()
+                return sp.Determinant(m)
+        self.fail(t.pos, usage)
+
     def left_group(self, power: bool = True):
         lt = self.next()
         d = self.delim(lt)
         if d == "\\langle":
             return self.expectation(lt, left=True)
+        if d in ("|", "\\lvert") and self.braced_matrix(lambda x: x.is_cmd("right")):
+            m = self.matrix_in_braces()          # |A|: SymPy prints a determinant so
+            rt = self.next()
+            rd = self.delim(rt)
+            if rd not in ("|", "\\rvert"):
+                self.fail(rt.pos, f"'\\left{d}' is closed by '\\right{rd}'")
+            v = sp.Determinant(m)
+            return self.maybe_power(v) if power else v
         if self.peek().is_cmd("right"):
             self.fail(lt.pos, f"empty '\\left{d} \\right'")
         saved, self.bars = self.bars, 0
@@ -857,6 +1030,10 @@ class _Parser:
 
     def bar_group(self, cmd: bool = False):
         o = self.next()
+        if self.braced_matrix(lambda x: x.is_cmd("rvert") if cmd else x.is_op("|")):
+            m = self.matrix_in_braces()
+            self.next()
+            return self.maybe_power(sp.Determinant(m))
         self.bars += 1
         v = self.expr()
         self.bars -= 1
@@ -1506,10 +1683,63 @@ _SYMPY_GLOBALS = {name: getattr(sp, name) for name in (
     "asin", "acos", "atan", "asinh", "acosh", "atanh", "acoth", "re", "im", "Abs",
     "root", "Rational", "Integer", "Float", "pi", "E", "I", "oo")}
 _SYMPY_GLOBALS["ln"] = sp.log
+# a determinant stays unevaluated (a 12 x 12 of polynomials is never expanded by SymPy);
+# the shape of its argument is checked on the syntax tree first (_check_matrices)
+_SYMPY_GLOBALS["Determinant"] = lambda m: sp.Determinant(m)
+_SYMPY_GLOBALS["Matrix"] = _SYMPY_GLOBALS["ImmutableMatrix"] = sp.ImmutableMatrix
+_MATRIX_CALLS = ("Matrix", "ImmutableMatrix")
 _SYMPY_TRANSFORMS = (auto_number, rationalize, convert_xor)
 #: Python syntax a SymPy-syntax expression may use (no attributes, subscripts, ...)
 _PY_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant,
-               ast.Load, ast.operator, ast.unaryop, ast.Tuple, ast.keyword)
+               ast.Load, ast.operator, ast.unaryop, ast.Tuple, ast.keyword, ast.List)
+
+
+def _check_matrices(tree) -> tuple[int, str] | None:
+    """(column offset, problem) of the first misuse of a matrix in a SymPy-syntax tree:
+    a matrix is allowed only as ``Determinant(Matrix([[..], ..]))``, square, with rows
+    of equal length; a list only as that matrix or its rows."""
+    allowed: set = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        name = node.func.id
+        if name == "Determinant":
+            if len(node.args) != 1 or node.keywords:
+                return node.col_offset, "Determinant takes one matrix"
+            m = node.args[0]
+            if not (isinstance(m, ast.Call) and isinstance(m.func, ast.Name)
+                    and m.func.id in _MATRIX_CALLS):
+                return node.col_offset, ("Determinant needs a matrix: "
+                                         "Determinant(Matrix([[a, b], [c, d]]))")
+            allowed.add(id(m))
+        elif name in _MATRIX_CALLS:
+            if id(node) not in allowed:
+                return node.col_offset, ("a matrix where a scalar is needed; write "
+                                         "Determinant(Matrix([[..], ..])) for its determinant")
+            if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.List):
+                return node.col_offset, "write the matrix as Matrix([[a, b], [c, d]])"
+            rows = node.args[0].elts
+            if not rows:
+                return node.col_offset, "empty matrix"
+            allowed.add(id(node.args[0]))
+            for k, r in enumerate(rows):
+                if not isinstance(r, ast.List):
+                    return r.col_offset, f"row {k + 1} of the matrix is not a list [..]"
+                allowed.add(id(r))
+                if not r.elts:
+                    return r.col_offset, f"row {k + 1} of the matrix is empty"
+                if len(r.elts) != len(rows[0].elts):
+                    n = len(r.elts)
+                    return r.col_offset, (f"row {k + 1} of the matrix has {n} "
+                                          f"{'entry' if n == 1 else 'entries'}, row 1 has "
+                                          f"{len(rows[0].elts)} (rows must have equal length)")
+            if len(rows) != len(rows[0].elts):
+                return node.col_offset, (f"a determinant needs a square matrix; this one is "
+                                         f"{len(rows)}x{len(rows[0].elts)}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.List) and id(node) not in allowed:
+            return node.col_offset, "a list [..] is not an expression"
+    return None
 
 
 def _split_lhs_py(text: str) -> tuple[str, int]:
@@ -1569,6 +1799,9 @@ def read_sympy(text: str, table: SymbolTable) -> sp.Expr:
         if not isinstance(node, _PY_ALLOWED):
             _fail(text, off + body_col(getattr(node, "col_offset", 0)),
                   f"'{type(node).__name__}' is not allowed in an expression", "expression")
+    bad = _check_matrices(tree)
+    if bad is not None:
+        _fail(text, off + body_col(bad[0]), bad[1], "expression")
     g = dict(_SYMPY_GLOBALS)
     g["__builtins__"] = {}
     try:

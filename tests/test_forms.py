@@ -221,15 +221,17 @@ def test_partial_secular_without_weak_limit_target():
 # ---------------------------------------------------------------------------
 from conftest import SHIPPED, REGIMES, case_marks  # noqa: E402
 
-#: every shipped model x regime x limit whose round trip costs about a second of CPU
+#: every shipped model x regime x limit whose round trip costs a few seconds of CPU
 #: or less (derive, compact, LaTeX, read back, compared in flint: 0.14-1.3 s each,
-#: 9.0 s of CPU for the 17, measured 2026-12-07 on the loaded machine); the detuned
-#: qubits (3 s per derivation, twice), the ohmic tunnelling qubit without the weak limit
-#: in the secular regime (derive 12 s, check 80 s per current: 187 s CPU) and the cases
-#: whose derivation is slow (conftest.SLOW_CASES: 12.7k-term currents with radicals,
-#: 544k-op currents) run under -m slow, the unreached one is skipped
+#: 9.0 s of CPU for the 17, measured 2026-12-07 on the loaded machine; the ohmic
+#: tunnelling qubit without the weak limit in the secular regime 5 s, of which the two
+#: checks 0.5 s each in flint since its exponentials are read as powers of independent
+#: exp(m/q) (check.exp_lattice; before, 67 s of CPU each in SymPy's cancel)); the detuned
+#: qubits (3 s per derivation, twice) and the cases whose derivation is slow
+#: (conftest.SLOW_CASES: 12.7k-term currents with radicals, 544k-op currents) run under
+#: -m slow, the unreached one is skipped
 SLOW_ROUND_TRIP_MODELS = {"detuned-qubits"}
-SLOW_ROUND_TRIP = {("tunnelling-qubit-ohmic", "secular", False)}
+SLOW_ROUND_TRIP: set = set()
 ROUND_TRIP = [pytest.param(m, r, w, marks=(case_marks(m, r, w) + (
     [pytest.mark.slow] if m in SLOW_ROUND_TRIP_MODELS or (m, r, w) in SLOW_ROUND_TRIP
     else [])),
@@ -253,7 +255,7 @@ def test_check_reads_back_compact_latex(name, regime, weak):
     c = d.compact(steady_state=False, form="explicit")
     for res, J in c.heat_currents:
         tex, where = _compact_latex_and_where(c, J)
-        r = check(name, regime, weak, f"J[{res}]", tex, where, latex=True)
+        r = check(name, regime, weak, f"J[{res}]", tex, where, latex=True, derivation=d)
         assert r.equal, (res, tex, where, str(r))
 
 

@@ -121,15 +121,171 @@ def _monomial(a, index: dict, nv: int):
     return tuple(exps), c
 
 
-def fraction_tree(ring: Ring, index: dict, e):
+#: the largest matrix whose determinant is expanded by minors (:func:`_prefix_minors`);
+#: above it, Bareiss elimination
+DET_MINORS_MAX = 14
+
+
+def determinant_poly(ring: Ring, A, minors_out=None):
+    """det A for a square matrix A (list of rows) of flint polynomials.
+
+    Up to DET_MINORS_MAX rows: Laplace expansion by the minors on growing sets of rows
+    (:func:`_prefix_minors`, the sparsest rows first, a row of constants last among
+    equals): division-free, every value an exact minor, so products are (minor x small
+    entry).  A 12 x 12 rate matrix with two-term entries (64k-term determinant) takes
+    seconds this way; Bareiss' elimination, which multiplies and divides minors by
+    minors, took 152 s.  ``minors_out`` (a list) receives ``(rows, {T: minor})``: the
+    minors of all rows but the last processed (in increasing order ``rows``) on every
+    (n-1)-set of columns T, with their sign fixed to that row order -- Cramer's
+    numerators are exactly these.  Larger matrices: Bareiss (every division exact),
+    the sparsest nonzero pivot of each column first (a row swap flips the sign)."""
+    n = len(A)
+    zero = ring.ctx.from_dict({})
+    if n <= DET_MINORS_MAX:
+        order = sorted(range(n), key=lambda i: (sum(not x.is_zero() for x in A[i]),
+                                                all(x.total_degree() <= 0 for x in A[i]), i))
+
+        def parity(seq):
+            return sum(seq[a] > seq[b] for a in range(len(seq)) for b in range(a + 1, len(seq)))
+        level, prev = {}, {}
+        for level in _prefix_minors([A[i] for i in order], n):
+            if not level:
+                return zero
+            if len(next(iter(level))) == n - 1:
+                prev = level
+        if minors_out is not None and n > 1:
+            flip = parity(order[:-1]) % 2
+            minors_out.append((tuple(sorted(order[:-1])),
+                               {T: (-m if flip else m) for T, m in prev.items()}))
+        d = level.get(tuple(range(n)), zero)
+        return -d if parity(order) % 2 else d
+    M = [list(r) for r in A]
+    prev, sign = ring.one(), 1
+    for k in range(n - 1):
+        rows = [r for r in range(k, n) if not M[r][k].is_zero()]
+        if not rows:
+            return zero
+        piv = min(rows, key=lambda r: (len(M[r][k]), r))
+        if piv != k:
+            M[k], M[piv] = M[piv], M[k]
+            sign = -sign
+        p = M[k][k]
+        for i in range(k + 1, n):
+            a = M[i][k]
+            for j in range(k + 1, n):
+                v = p * M[i][j] if a.is_zero() else p * M[i][j] - a * M[k][j]
+                M[i][j] = v if prev == 1 else v // prev
+            M[i][k] = zero
+        prev = p
+    d = M[n - 1][n - 1]
+    return d if sign > 0 else -d
+
+
+def _minor_key(matrix, rows, cols):
+    return ("minor", tuple(tuple(matrix[i, j] for j in cols) for i in rows))
+
+
+def determinant_fraction(ring: Ring, index: dict, matrix, memo=None):
+    """(num, den) of det(matrix), a SymPy matrix whose entries are rational functions
+    of the generators: each row over the lcm of its denominators, then
+    :func:`determinant_poly` (exact; det A = det(rows times L_i) / prod L_i).
+
+    A row or column with one nonzero entry is expanded along first, and the minors
+    of every determinant computed are kept in ``memo`` by their entries: Cramer's
+    numerators D_k (column k of A replaced by a unit vector e_r) are the minors of A
+    without row r, found there after det A (13 determinants of a 12 x 12 system cost
+    about one)."""
+    if memo is None:
+        memo = {}
+    n = matrix.rows
+    got = memo.get(_minor_key(matrix, range(n), range(n)))
+    if got is not None:
+        return got
+    if n > 1:
+        # a column, then a row, with a single (structurally) nonzero entry
+        single = None
+        for k in range(n):
+            nz = [i for i in range(n) if matrix[i, k] != 0]
+            if not nz:
+                return ring.ctx.from_dict({}), ring.one()
+            if len(nz) == 1:
+                single = (nz[0], k)
+                break
+        if single is None:
+            for i in range(n):
+                nz = [j for j in range(n) if matrix[i, j] != 0]
+                if not nz:
+                    return ring.ctx.from_dict({}), ring.one()
+                if len(nz) == 1:
+                    single = (i, nz[0])
+                    break
+        if single is not None:
+            i0, j0 = single
+            sub = matrix.extract([i for i in range(n) if i != i0],
+                                 [j for j in range(n) if j != j0])
+            sn, sd = determinant_fraction(ring, index, sub, memo)
+            en, ed = fraction_tree(ring, index, matrix[i0, j0], memo)
+            num = sn * en
+            if num.is_zero():
+                return num, ring.one()
+            return canonical_fraction(-num if (i0 + j0) % 2 else num, sd * ed)
+    rows, dens, Ls = [], ring.one(), []
+    for i in range(n):
+        fr = [fraction_tree(ring, index, matrix[i, j], memo) for j in range(matrix.cols)]
+        L = ring.one()
+        for _, d in fr:
+            L = L * (d // L.gcd(d))
+        rows.append([nm * (L // d) for nm, d in fr])
+        dens = dens * L
+        Ls.append(L)
+    out: list = []
+    num = determinant_poly(ring, rows, out)
+    for kept, minors in out:
+        den_kept = ring.one()
+        for i in kept:
+            den_kept = den_kept * Ls[i]
+        for T in itertools.combinations(range(n), n - 1):
+            m = minors.get(T)
+            memo[_minor_key(matrix, kept, T)] = (
+                (ring.ctx.from_dict({}), ring.one()) if m is None
+                else canonical_fraction(m, den_kept))
+    if num.is_zero():
+        return num, ring.one()
+    return canonical_fraction(num, dens)
+
+
+def determinants_first(ring: Ring, index: dict, e, memo: dict) -> None:
+    """Compute the determinants in ``e`` into ``memo`` before :func:`fraction_tree`
+    reads it, those without a single-entry row or column first: their minors are then
+    at hand for Cramer's numerators (:func:`determinant_fraction`)."""
+    dets = {x for x in sp.preorder_traversal(e) if isinstance(x, sp.Determinant)}
+
+    def has_single(D):
+        m = D.arg
+        return any(sum(m[i, k] != 0 for i in range(m.rows)) == 1 for k in range(m.cols)) \
+            or any(sum(m[i, k] != 0 for k in range(m.cols)) == 1 for i in range(m.rows))
+    for D in sorted(dets, key=lambda D: (has_single(D), -D.arg.rows, sp.default_sort_key(D))):
+        fraction_tree(ring, index, D, memo)
+
+
+def fraction_tree(ring: Ring, index: dict, e, memo=None):
     """(num, den) flint polynomials with e = num/den, built along the expression tree.
 
     ``e`` is a rational function with rational coefficients in the ring's generators
     (``index`` maps each generator to its position).  Sums are brought over the lcm of
     the denominators, products cross-cancelled, so no expanded common denominator of
     the whole expression is ever formed (SymPy's ``together`` is the slow part of a
-    cancel on large closed forms).
+    cancel on large closed forms).  An unevaluated :class:`sympy.Determinant` of a
+    matrix of such functions is computed exactly (:func:`determinant_fraction`), once
+    per distinct matrix (``memo``: Cramer's rule shares the denominator det A).
     """
+    if memo is None:
+        memo = {}
+    if isinstance(e, sp.Determinant):
+        got = memo.get(e)
+        if got is None:
+            got = memo[e] = determinant_fraction(ring, index, e.arg, memo)
+        return got
     ctx = ring.ctx
     nv = ctx.nvars()
     if e.is_Rational:
@@ -152,7 +308,7 @@ def fraction_tree(ring: Ring, index: dict, e):
                 mono[m[0]] = mono.get(m[0], 0) + m[1]
         # the others pairwise, as a balanced tree: adding 10^4 terms one by one to a
         # growing sum copies it each time (quadratic: 11 s for one 20k-term current)
-        parts = [fraction_tree(ring, index, a) for a in rest]
+        parts = [fraction_tree(ring, index, a, memo) for a in rest]
         if mono:
             parts.append((ctx.from_dict({k: c for k, c in mono.items() if c}), ring.one()))
         while len(parts) > 1:
@@ -173,12 +329,12 @@ def fraction_tree(ring: Ring, index: dict, e):
     if e.is_Mul:
         num, den = ring.one(), ring.one()
         for a in e.args:
-            n2, d2 = fraction_tree(ring, index, a)
+            n2, d2 = fraction_tree(ring, index, a, memo)
             g1, g2 = num.gcd(d2), n2.gcd(den)
             num, den = (num // g1) * (n2 // g2), (den // g2) * (d2 // g1)
         return num, den
     if e.is_Pow and e.exp.is_Integer:
-        num, den = fraction_tree(ring, index, e.base)
+        num, den = fraction_tree(ring, index, e.base, memo)
         k = int(e.exp)
         if k < 0:
             if num.is_zero():
