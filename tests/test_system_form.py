@@ -300,3 +300,14 @@ def test_derive_cli_compact_form_flag(capsys):
         assert js["compact"]["linear_system"]["equations"][-1].startswith("Eq(1, p_1")
         assert main(base + ["--compact-form", "implicit"]) == 2
         assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_reservoir_that_only_dephases():
+    """A pure-dephasing reservoir's current is identically 0 in the system form (it
+    failed with StopIteration in the proof), counted 0, and the form is still proved."""
+    import os
+    here = os.path.dirname(__file__)
+    d = cgsym.derive(os.path.join(here, "cases", "dephased-two-qubits.toml"), "secular")
+    c = d.compact(form="system")
+    assert c.system is not None and dict(c.heat_currents)["d"] == 0
+    assert c.count("J_d") == 0 and c.count("J_h") > 0

@@ -232,6 +232,9 @@ def system_form(d, steady_state: bool = True):
     counts = []
     for p, J in currents:
         extra = [a for a in _used(J, abbrs) if a not in ent_defs]
+        if J == 0:             # uses no unknown: the system is not part of it
+            counts.append((f"J_{p}", 0))
+            continue
         counts.append((f"J_{p}", ops(J) + sys_ops + sum(_def_ops(a) for a in ent_defs + extra)))
     counts.append(("system", sys_ops + sum(_def_ops(a) for a in ent_defs)))
     system = LinearSystem(tuple(xs), tuple(labels), tuple(s.label for s in me.spectrum.states),
@@ -345,7 +348,12 @@ def prove_system(space, d, matrix, rhs, labels, currents, xs, abbrs, tfrac):
     for p, J in currents:
         acc = (space.ring.ctx.from_dict({}), one)
         for term in sp.Add.make_args(J):
-            x = next(s for s in term.free_symbols if s in pos)
+            if term == 0:          # a current that is identically zero (pure dephasing)
+                continue
+            x = next((s for s in term.free_symbols if s in pos), None)
+            if x is None:
+                raise CgsymError(f"internal error: J_{p} of the system form has a term "
+                                 f"without an unknown (not shown)")
             acc = _frac_add(acc, _frac_mul(frac(term / x), X[pos[x]]))
         f = hcs.form(p)
         target = (space.import_poly(f, f.nums[0]), space.import_poly(f, f.den))
