@@ -167,7 +167,8 @@ def radical_names(count: int, taken: set[str]) -> list[tuple[str, str]]:
     uses R."""
     for letter in _RADICAL_LETTERS:
         names = [letter] if count == 1 else [f"{letter}_{k}" for k in range(1, count + 1)]
-        if not set(names) & taken:
+        # a letter the model uses (a parameter R) is not reused with subscripts either
+        if letter not in taken and not set(names) & taken:
             taken |= set(names)
             return [(a, a if count == 1 else f"{letter}_{{{a.split('_')[1]}}}")
                     for a in names]

@@ -115,6 +115,10 @@ class _Space:
         for e in self.exprs + rate_defs:
             gens |= e.free_symbols
         gens |= src_syms
+        for b in self.rad_gen:
+            # a parameter that occurs only inside a radicand is a generator too (so the
+            # relation r^Q = b can be written)
+            gens |= b.free_symbols
         gens |= {o.symbol for o in occ} | {g.symbol for g in rates}
         self.gens = sorted(gens, key=sp.default_sort_key)
         self.ring = Ring(self.gens)
