@@ -23,7 +23,7 @@ from cgsym.numerics import lambdify_expr, numeric_pipeline
 from conftest import POINTS, derivation, point
 
 #: a qubit in a transverse field: the parameter named R takes the radical's usual name,
-#: so the radical sqrt(R^2 + w^2) must be called something else; Ohmic-like rates
+#: so the radical sqrt(R^2 + w^2) is called Z; Ohmic-like rates
 #: (the sz coupling has a zero-frequency part), evaluated at the radical frequency
 TRANSVERSE = """
 name = "transverse-qubit"
@@ -168,7 +168,7 @@ def test_transverse_qubit_radical_named_around_a_parameter_called_R():
     d = cgsym.derive(m, "secular", False)
     c = d.compact()
     rads = _radicals(c)
-    assert [a.name for a in rads] == ["W"]            # R is the model's transverse field
+    assert [a.name for a in rads] == ["Z"]            # R is the model's transverse field
     w, R = m.symbols["w"], m.symbols["R"]
     assert rads[0].definition == sp.sqrt(w ** 2 + R ** 2)
     assert not c.note

@@ -156,8 +156,9 @@ def expand_abbreviations(expr, abbreviations):
 
 
 #: names a radical may take, in order of preference (``S``, ``Q``, ``N``, ``E``, ``I``
-#: are SymPy names that ``sympify`` reads as something else)
-_RADICAL_LETTERS = ("R", "W", "Z")
+#: are SymPy names that ``sympify`` reads as something else; D, J, W, K, V, X name the
+#: denominator, currents, the structured forms' rates and the couplings)
+_RADICAL_LETTERS = ("R", "Z", "Y")
 
 
 def radical_names(count: int, taken: set[str]) -> list[tuple[str, str]]:

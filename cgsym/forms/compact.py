@@ -1054,6 +1054,12 @@ class CompactForms(Printable):
         """Substitute every abbreviation back (the canonical atoms n(w, T) remain)."""
         return expand_abbreviations(expr, self.abbreviations)
 
+    def canonical_definition(self, a) -> sp.Expr:
+        """``a``'s definition with the radicals' names substituted back (an occupation's
+        canonical atom n(w, T), as the canonical results and the gamma matrices hold it)."""
+        rads = [b for b in self.abbreviations if b.kind == "radical"]
+        return expand_abbreviations(a.definition, rads) if rads else a.definition
+
     def used(self, exprs):
         out = []
         for e in exprs:
@@ -1390,7 +1396,7 @@ def compact_expression(model, expr, what: str = "the expression", names_from=Non
     ``expr``.  Same search as :func:`compact` (n_p or Gamma_p atoms, collection by the
     slow parameters), no J_sec candidate.  ``names_from``: a :class:`CompactForms` whose
     occupation names are reused."""
-    universe = tuple(a.definition for a in names_from.abbreviations
+    universe = tuple(names_from.canonical_definition(a) for a in names_from.abbreviations
                      if a.kind == "occupation") if names_from is not None else ()
     space = _Space(model, [sp.sympify(expr)], universe)
     abbrs = _space_abbreviations(space, model, 1)
