@@ -242,6 +242,11 @@ class _Space:
         if self._decided:
             return
         self._decided = True
+        if not self.pair_elim and not any(
+                Q == 2 and self._free_candidates(j, bp) for j, Q, bp in self.rad_rel):
+            # nothing to relate (sqrt(2) of a spin chain, a radicand without a square
+            # parameter): the canonical quantities stay as read, as before
+            return
         keys = sorted(set(self._raw) | set(range(len(self.exprs))))
         polys = []
         for k in keys:
@@ -298,8 +303,9 @@ class _Space:
         """(num, den) in the radicals' normal form: pairs eliminated, every r^Q = b and
         i^2 = -1 applied, freed radicals' s^2 rewritten, gcd cancelled (an identity at
         the true values at each step).  ``staged``: the first two steps are done."""
-        if not (self.pair_elim or self.freed or self.rad_rel):
-            return num, den
+        if not (self.pair_elim or self.freed):
+            # no relation of this pass: r^Q = b and i^2 = -1 only, no gcd (as before)
+            return (self.reduce(num), self.reduce(den)) if self.rad_rel else (num, den)
         if not staged:
             num, den = self._stage1_pair(num, den)
         if self.freed and free:
@@ -523,6 +529,9 @@ class _Space:
         (:meth:`normal`; without radical relations: as read, num reduced by iota^2 = -1)."""
         if k not in self._frac:
             self._decide()
+            if not (self.pair_elim or self.freed):
+                self._frac[k] = self.raw_fraction(k)
+                return self._frac[k]
             staged = self._stage1.pop(k, None)
             if staged is None:
                 staged = self._stage1_pair(*self.raw_fraction(k))
@@ -576,7 +585,8 @@ class _Space:
             num = self._homogeneous(num, self.unsubst, degs)
             den = self._homogeneous(den, self.unsubst, degs)
         self._decide()
-        return self.normal(self.reduce_iota(num), self.reduce_iota(den))
+        num, den = self.reduce_iota(num), self.reduce_iota(den)
+        return self.normal(num, den) if (self.pair_elim or self.freed) else (num, den)
 
     def to_sympy(self, p):
         """p as a SymPy sum of Mul(coefficient, atom**e, ...), built in the atoms directly
