@@ -292,6 +292,10 @@ def test_size_limit_returns_the_canonical_forms_with_a_note():
 #: (the detuned qubits without the weak limit are searched: their nested radicals are
 #: related, compact.RADICAL_FACTOR)
 ABOVE_LIMIT = {("tunnelling-qubit", "partial-secular", False)}
+#: canonical currents too deeply nested for lambdify (RecursionError: 68k-op currents
+#: with nested radicals): compared with the numeric pipeline instead
+NUMERIC_REFERENCE = {("detuned-qubits", "secular", False),
+                     ("detuned-qubits", "partial-secular", False)}
 FAST_OUTPUT = {("tunnelling-qubit", "partial-secular", True)}
 OUTPUT_CASES = [pytest.param(m, r, w, marks=(case_marks(m, r, w) + (
     [] if (m, r, w) in FAST_OUTPUT else [pytest.mark.slow])),
@@ -322,7 +326,11 @@ def test_every_shipped_case_prints_compact_text_latex_and_json(name, regime, wea
         for _ in range(len(defs) + 1):
             e = e.xreplace(defs)
         a = float(np.real(lambdify_expr(e, d.model)(vals)))
-        b = float(np.real(lambdify_expr(d.heat_currents.current(res), d.model)(vals)))
+        if (name, regime, weak) in NUMERIC_REFERENCE:
+            from conftest import numeric
+            b = float(numeric(name, regime, weak, 0).heat_currents[res])
+        else:
+            b = float(np.real(lambdify_expr(d.heat_currents.current(res), d.model)(vals)))
         assert_close(a, b, rtol=1e-9, what=f"J_{res} from JSON")
 
 
