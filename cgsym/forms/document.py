@@ -132,7 +132,7 @@ def derivation_document(d, only=SECTIONS) -> str:
     want_ss = ss.unique and ("steady-state" in only or "heat-currents" in only)
     # results too large to typeset usefully (hundreds of thousands of operations): say
     # so instead of writing hundreds of pages (decided without building them)
-    too_large = want_ss and exceeds_size_limit(d, "steady-state" in only)
+    too_large = want_ss and exceeds_size_limit(d, "steady-state" in only, radicals=False)
     comp = d.compact(steady_state="steady-state" in only) if want_ss and not too_large \
         else None
     if too_large or (comp is not None and "expression nodes" in comp.note):
