@@ -303,10 +303,14 @@ def test_size_limit_returns_the_canonical_forms_with_a_note():
 # ---------------------------------------------------------------------------
 #: results above derive's default size limit (explicit compact forms measured at 25k+
 #: ops per current; README "Compact forms"): shown in the system form (the steady state
-#: as the linear system it solves, a few hundred ops; tests/test_system_form.py)
-ABOVE_LIMIT = {("tunnelling-qubit", "partial-secular", False),
-               ("detuned-qubits", "secular", False),
-               ("detuned-qubits", "partial-secular", False)}
+#: as the linear system it solves, a few hundred ops; tests/test_system_form.py).  The
+#: detuned qubits without the weak limit are searched (their nested radicals are
+#: related, compact.RADICAL_FACTOR) and shown in whichever form is shorter
+ABOVE_LIMIT = {("tunnelling-qubit", "partial-secular", False)}
+#: canonical currents too deeply nested for lambdify (RecursionError: 68k-op currents
+#: with nested radicals): compared with the numeric pipeline instead
+NUMERIC_REFERENCE = {("detuned-qubits", "secular", False),
+                     ("detuned-qubits", "partial-secular", False)}
 FAST_OUTPUT = {("tunnelling-qubit", "partial-secular", True)}
 OUTPUT_CASES = [pytest.param(m, r, w, marks=(case_marks(m, r, w) + (
     [] if (m, r, w) in FAST_OUTPUT else [pytest.mark.slow])),
@@ -334,7 +338,11 @@ def test_every_shipped_case_prints_compact_text_latex_and_json(name, regime, wea
         if c.note:
             continue
         a = json_current_value(js, loc, d.model, vals, res)
-        b = float(np.real(lambdify_expr(d.heat_currents.current(res), d.model)(vals)))
+        if (name, regime, weak) in NUMERIC_REFERENCE:
+            from conftest import numeric
+            b = float(numeric(name, regime, weak, 0).heat_currents[res])
+        else:
+            b = float(np.real(lambdify_expr(d.heat_currents.current(res), d.model)(vals)))
         assert_close(a, b, rtol=1e-9, what=f"J_{res} from JSON")
 
 

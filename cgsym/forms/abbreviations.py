@@ -8,7 +8,11 @@
   order of the frequencies' values under the declared hierarchy (slow << frequency);
 * rate combinations: Gamma_p(w) = gamma_p(w) (2 n(w, T_p) + 1) -> ``Gamma_p`` with the
   same suffixes (the paper's gamma_h (2 n_h + 1));
-* results named through another: ``Jsec_p`` (the secular current of the same model).
+* results named through another: ``Jsec_p`` (the secular current of the same model);
+* radicals of the spectrum: each distinct radical with parameters in it (the
+  sqrt(D^2 + |b|^2) of a 2x2 block of H_S) is named once, ``R`` (several: ``R_1``,
+  ``R_2``, ... innermost first), and every other definition (the occupations
+  n(omega_S + delta/2 - R/2, T_h)) is written through the name.
 
 Every abbreviation is an :class:`Abbreviation`: an ASCII SymPy symbol (what JSON and
 ``sympify`` read), its definition, and its LaTeX.
@@ -30,7 +34,7 @@ class Abbreviation:
     symbol: sp.Symbol
     definition: sp.Expr
     latex: str
-    kind: str          # "occupation" | "rate" | "result" | "denominator"
+    kind: str          # "occupation" | "rate" | "result" | "denominator" | "radical"
 
     @property
     def name(self) -> str:
@@ -149,3 +153,28 @@ def expand_abbreviations(expr, abbreviations):
         if expr.has(a.symbol):
             expr = expr.xreplace({a.symbol: a.definition})
     return expr
+
+
+#: names a radical may take, in order of preference (``S``, ``Q``, ``N``, ``E``, ``I``
+#: are SymPy names that ``sympify`` reads as something else; D, J, W, K, V, X name the
+#: denominator, currents, the structured forms' rates and the couplings)
+_RADICAL_LETTERS = ("R", "Z", "Y")
+
+
+def radical_names(count: int, taken: set[str]) -> list[tuple[str, str]]:
+    """(ascii, latex) names for ``count`` radicals, never clashing with ``taken`` (the
+    model's symbols and the names already chosen; extended): one radical is ``R``,
+    several ``R_1``, ``R_2``, ... (LaTeX R_{1}); the next free letter when the model
+    uses R."""
+    for letter in _RADICAL_LETTERS:
+        names = [letter] if count == 1 else [f"{letter}_{k}" for k in range(1, count + 1)]
+        # a letter the model uses (a parameter R) is not reused with subscripts either
+        if letter not in taken and not set(names) & taken:
+            taken |= set(names)
+            return [(a, a if count == 1 else f"{letter}_{{{a.split('_')[1]}}}")
+                    for a in names]
+    out = []
+    for k in range(1, count + 1):
+        a = _unique(f"R_r{k}", taken)
+        out.append((a, a.replace("_", r"\_")))
+    return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from sympy import ilcm
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 from sympy.printing.defaults import Printable
@@ -125,10 +125,18 @@ class _Space:
         if self.rad_Q:
             self.exprs = [self._map_radicals(e) for e in self.exprs]
         rate_defs = [g.definition.xreplace(mapping) for g in rates]
+        if self.rad_Q:
+            # a rate function evaluated at a radical frequency (gamma omega / w at
+            # omega = sqrt(w^2 + R^2))
+            rate_defs = [self._map_radicals(e) for e in rate_defs]
         gens = {self.iota} | set(mapping.values()) | set(self.rad_gen.values())
         for e in self.exprs + rate_defs:
             gens |= e.free_symbols
         gens |= src_syms
+        for b in self.rad_gen:
+            # a parameter that occurs only inside a radicand is a generator too (so the
+            # relation r^Q = b can be written)
+            gens |= b.free_symbols
         gens |= {o.symbol for o in occ} | {g.symbol for g in rates}
         self.gens = sorted(gens, key=sp.default_sort_key)
         self.ring = Ring(self.gens)
@@ -143,7 +151,7 @@ class _Space:
             self.atom_index.update({self._map_radicals(a): self.index[g]
                                     for a, g in mapping.items() if a is not sp.I})
         self.slow = [self.index[s] for s in model.slow if s in self.index]
-        self._frac = {}
+        self._frac, self._raw = {}, {}
         self.rad_rel = []
         for b, g in self.rad_gen.items():
             self.back[g] = self._unmap(b) ** sp.Rational(1, self.rad_Q[b])
@@ -153,6 +161,7 @@ class _Space:
                 continue
             if bd == self.ring.one():
                 self.rad_rel.append((self.index[g], self.rad_Q[b], bn))
+        self._radical_relations()
         # n_i = A_i / B_i with A_i = Gamma_i r_den - r_num, B_i = 2 r_num (r = r_num/r_den);
         # back: Gamma_i = C_i / E_i with C_i = r_num (2 n_i + 1), E_i = r_den
         self.subst, self.unsubst = {}, {}
@@ -165,6 +174,239 @@ class _Space:
             G, N = self._gen(g.symbol), self._gen(occ_i.symbol)
             self.subst[self.index[occ_i.symbol]] = (G * rd - rn, 2 * rn)
             self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
+
+    # -----------------------------------------------------------------------
+    # relations between radicals (issue 12: readable forms of radical spectra)
+    # -----------------------------------------------------------------------
+    def _radical_relations(self):
+        """Relations between the square roots beyond r^2 = b, each an identity at the
+        true values (so a form reduced by them is still *proved* equal):
+
+        * pairs: sqrt(A) sqrt(B) = +-C when A B reduces (by r^Q = b) to a perfect square
+          C^2, A and B are real, one of them provably >= 0 (then sqrt(A) sqrt(B) =
+          sqrt(A B), principal roots) and C has a sign SymPy proves from the
+          parameters' assumptions (C >= 0: +C, C <= 0: -C; otherwise |C| would be
+          needed and the pair is left alone).  The eigenvectors of a 2x2 block carry
+          sqrt(R + D) and sqrt(R - D), whose product is 2|b| (b the off-diagonal
+          element): the second is eliminated, sqrt(B) = +-C sqrt(A) / A.
+        * the radical R = sqrt(b) itself, when b = c s^2 + (terms free of s) for a
+          parameter s and an integer c: s^2 = (R^2 - rest) / c is the same relation
+          read the other way, and R becomes a free variable (Q(s^2, rest) and
+          Q(R, rest) are the same field).  Chosen (in :meth:`_decide`) for the s whose
+          odd powers are rarest: R and the rest are then the natural variables of the
+          results (the mixing weights (R +- D) / 2R; 4 b^2 = (R - D)(R + D) factors).
+        """
+        self.pair_elim = []          # (j2, P, A): r_j2 = P / A
+        self.freed, self.freed_rad = [], set()   # (j, s, N, c): x_s^2 = N / c; {j}
+        self.shown, self.shown_as = {}, {}       # gen -> name symbol, name -> gen
+        self._stage1, self._decided = {}, not self.rad_rel
+        sq = [(j, bp) for j, Q, bp in self.rad_rel if Q == 2]
+        base_of = {self.index[g]: b for b, g in self.rad_gen.items()}
+        gone = set()
+        for a in range(len(sq)):
+            for b in range(a + 1, len(sq)):
+                (j1, A), (j2, B) = sq[a], sq[b]
+                if j1 in gone or j2 in gone:
+                    continue
+                P = self.reduce(A * B)
+                if P.is_zero():
+                    continue
+                try:
+                    C = P.sqrt()
+                except Exception:      # flint's DomainError: not a perfect square
+                    continue
+                As, Bs = (self._unmap(base_of[j]) for j in (j1, j2))
+                Cs = self.ring.to_sympy(C).xreplace(self.back)
+                if not (As.is_real and Bs.is_real
+                        and (As.is_nonnegative or Bs.is_nonnegative)):
+                    continue
+                sign = 1 if Cs.is_nonnegative else (-1 if Cs.is_nonpositive else 0)
+                if not sign:
+                    continue
+                self.pair_elim.append((j2, sign * C * self._gen_at(j1), A))
+                gone.add(j2)
+
+    def _free_candidates(self, j, bp):
+        """[(s, N, c)]: parameters s with bp = c s^2 + rest, N = r_j^2 - rest."""
+        out = []
+        params = {i for i, g in enumerate(self.gens) if g.is_Symbol and not g.is_Dummy}
+        for s in sorted(params):
+            if int(bp.degrees()[s]) != 2:
+                continue
+            parts = self.peel(bp, [s])
+            if set(parts) - {(0,), (2,)} or (2,) not in parts:
+                continue
+            c2 = parts[(2,)]
+            if not c2.is_constant() or int(c2.leading_coefficient()) == 0:
+                continue
+            rest = parts.get((0,), self.ring.ctx.from_dict({}))
+            if any(int(rest.degrees()[i]) for i in (s, j)):
+                continue
+            out.append((s, self._gen_at(j) ** 2 - rest, int(c2.leading_coefficient())))
+        return out
+
+    def _stage1_pair(self, num, den):
+        for j2, P, A in self.pair_elim:
+            d = max(int(num.degrees()[j2]), int(den.degrees()[j2]))
+            if d:
+                num = self._homogeneous(num, {j2: (P, A)}, {j2: d})
+                den = self._homogeneous(den, {j2: (P, A)}, {j2: d})
+        return self.reduce(num), self.reduce(den)
+
+    def _decide(self):
+        """Choose which radicals become free variables (see :meth:`_radical_relations`),
+        from the canonical quantities known so far (once; every later normal form,
+        canonical or candidate, uses the same choice)."""
+        if self._decided:
+            return
+        self._decided = True
+        if not self.pair_elim and not any(
+                Q == 2 and self._free_candidates(j, bp) for j, Q, bp in self.rad_rel):
+            # nothing to relate (sqrt(2) of a spin chain, a radicand without a square
+            # parameter): the canonical quantities stay as read, as before
+            return
+        keys = sorted(set(self._raw) | set(range(len(self.exprs))))
+        polys = []
+        for k in keys:
+            if k not in self._stage1:
+                self._stage1[k] = self._stage1_pair(*self.raw_fraction(k))
+            polys += list(self._stage1[k])
+        used_s = set()
+        for j, Q, bp in self.rad_rel:
+            if Q != 2 or any(j == j2 for j2, _, _ in self.pair_elim):
+                continue
+            cands = [c for c in self._free_candidates(j, bp) if c[0] not in used_s]
+            if not cands:
+                continue
+
+            def odd(c):
+                # terms odd in x_s: those of (p(x_s) - p(-x_s)) / 2, counted in flint
+                g = list(self._gens_all())
+                g[c[0]] = -g[c[0]]
+                return sum(len(p - p.compose(*g, ctx=self.ring.ctx)) for p in polys
+                           if not p.is_zero())
+            s, N, c = min(cands, key=odd)
+            self.freed.append((j, s, N, c))
+            self.freed_rad.add(j)
+            used_s.add(s)
+            names = {self.index[x] for x in self.back[self.gens[j]].free_symbols
+                     if x in self.index}
+            if names and names <= set(self.slow) and j not in self.slow:
+                self.slow.append(j)
+        self._stage1 = {k: v for k, v in self._stage1.items() if k in self._raw
+                        or k < len(self.exprs)}
+
+    def _reduce_free(self, p, K=None):
+        """p with x_s^2 -> N / c for each freed radical, scaled by c^K (K: the largest
+        power of x_s^2 in p unless given)."""
+        for j, s, N, c in self.freed:
+            if p.is_zero() or int(p.degrees()[s]) < 2:
+                continue
+            p = self._free_one(p, s, N, c, K if K is not None else int(p.degrees()[s]) // 2)
+        return p
+
+    def _free_one(self, p, s, N, c, K):
+        parts = self.peel(p, [s])
+        xs = self._gen_at(s)
+        out = self.ring.ctx.from_dict({})
+        Npow = {0: self.ring.one()}
+        for (k,), q in parts.items():
+            m = k // 2
+            if m not in Npow:
+                Npow[m] = N ** m
+            out += q * xs ** (k % 2) * Npow[m] * (c ** (K - m))
+        return out
+
+    def normal(self, num, den, staged=False, free=True):
+        """(num, den) in the radicals' normal form: pairs eliminated, every r^Q = b and
+        i^2 = -1 applied, freed radicals' s^2 rewritten, gcd cancelled (an identity at
+        the true values at each step).  ``staged``: the first two steps are done."""
+        if not (self.pair_elim or self.freed):
+            # no relation of this pass: r^Q = b and i^2 = -1 only, no gcd (as before)
+            return (self.reduce(num), self.reduce(den)) if self.rad_rel else (num, den)
+        if not staged:
+            num, den = self._stage1_pair(num, den)
+        if self.freed and free:
+            for j, s, N, c in self.freed:
+                K = max(int(num.degrees()[s]), int(den.degrees()[s])) // 2
+                if K:
+                    num = self._free_one(num, s, N, c, K)
+                    den = self._free_one(den, s, N, c, K)
+        if num.is_zero():
+            return num, self.ring.one()
+        g = num.gcd(den)
+        if not g.is_one():
+            num, den = num // g, den // g
+        if den.leading_coefficient() < 0:
+            num, den = -num, -den
+        return num, den
+
+    def radical_names(self, taken, definitions=()):
+        """Name the radicals the normal-form quantities (or ``definitions``: occupation
+        and rate definitions) use: one -> ``R``, several -> ``R_1``, ``R_2``, ...
+        innermost first (see :func:`~cgsym.forms.abbreviations.radical_abbreviations`).
+        Returns the Abbreviations; from then on forms print the names."""
+        from .abbreviations import radical_names as radical_abbreviations
+        rad_js = {self.index[g]: b for b, g in self.rad_gen.items()}
+        used = set()
+        for num, den in self._frac.values():
+            for p in (num, den):
+                if not p.is_zero():
+                    d = p.degrees()
+                    used |= {j for j in rad_js if int(d[j])}
+        for e in definitions:
+            used |= {j for j in rad_js if sp.sympify(e).has(self.back[self.gens[j]])}
+        # a used radical's inner radicals are used by its definition
+        changed = True
+        while changed:
+            changed = False
+            for j in list(used):
+                for i in rad_js:
+                    if i not in used and rad_js[j].has(self.gens[i]):
+                        used.add(i)
+                        changed = True
+        order = [self.index[g] for b, g in self.rad_gen.items()
+                 if self.index[g] in used and self._unmap(b).free_symbols]
+        if not order:
+            return ()
+        actual = [self.back[self.gens[j]] for j in order]
+        names = radical_abbreviations(len(order), taken)
+        syms = [sp.Symbol(a, positive=True) if x.is_positive else sp.Symbol(a, real=True)
+                for (a, _), x in zip(names, actual)]
+        self._names = {}
+        abbrs = []
+        for j, x, sym, (_, tex) in zip(order, actual, syms, names):
+            base, e = x.as_base_exp()
+            # the definition in the names of the inner radicals (named before: innermost
+            # first)
+            abbrs.append(Abbreviation(sym, self.display(base) ** e, tex, "radical"))
+            self._names[x] = sym
+            self.shown[self.gens[j]] = sym
+            self.shown_as[sym] = self.gens[j]
+        self.__dict__.pop("_atoms", None)
+        return tuple(abbrs)
+
+    def display(self, expr):
+        """``expr`` with every named radical written by its name (outermost first, so a
+        nested radical shows its own name, not its inner one's)."""
+        names = self.__dict__.get("_names")
+        if not names:
+            return expr
+        rads = {}
+        for a, sym in names.items():
+            base, e = a.as_base_exp()
+            rads[base] = (sym, e)
+
+        def walk(x):
+            if x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer and x.base in rads:
+                sym, e = rads[x.base]
+                k = x.exp / e
+                if k.is_Integer:
+                    return sym ** int(k)
+            if not x.args:
+                return x
+            return x.func(*[walk(a) for a in x.args])
+        return walk(sp.sympify(expr))
 
     def import_poly(self, form, p):
         """Polynomial ``p`` of RationalForm ``form``'s ring as a polynomial of this ring
@@ -193,7 +435,7 @@ class _Space:
 
     def set_fraction(self, k, num, den):
         """Preset the k-th quantity (num, den) in this ring (from a RationalForm)."""
-        self._frac[k] = (self.reduce_iota(num), den)
+        self._raw[k] = (self.reduce_iota(num), den)
 
     def _map_radicals(self, e):
         """b^(p/q) -> r_b^(p Q/q), bottom-up (nested radicals: bases already mapped)."""
@@ -237,16 +479,28 @@ class _Space:
         while changed and not p.is_zero():
             changed = False
             for j, Q, bp in self.rad_rel:
-                if int(p.degrees()[j]) < Q:
+                if j in self.freed_rad or int(p.degrees()[j]) < Q:
                     continue
                 changed = True
-                acc = ctx.from_dict({})
-                for mon, coef in p.to_dict().items():
-                    mon = [int(x) for x in mon]
-                    k, mon[j] = divmod(mon[j], Q)
-                    acc += ctx.from_dict({tuple(mon): int(coef)}) * bp ** k
-                p = acc
+                p = self._reduce_one(p, j, Q, bp)
         return self.reduce_iota(p)
+
+    def _reduce_one(self, p, j, Q, bp):
+        """p with x_j^Q -> bp: the coefficients c_k of x_j^k peeled off in flint, then
+        sum_r x_j^r sum_m c_(mQ+r) bp^m by Horner's rule (no Python pass over terms)."""
+        parts = self.peel(p, [j])
+        top = max(k for (k,) in parts)
+        xj = self._gen_at(j)
+        zero = self.ring.ctx.from_dict({})
+        out = zero
+        for r in range(Q):
+            ks = range(r, top + 1, Q)
+            acc = zero
+            for k in reversed(ks):
+                acc = acc * bp + parts.get((k,), zero)
+            if not acc.is_zero():
+                out += acc * xj ** r
+        return out
 
     def equal_fractions(self, n1, d1, n2, d2) -> bool:
         """Whether n1/d1 = n2/d2, exactly.  True is a proof; False is one too without i
@@ -265,25 +519,45 @@ class _Space:
             return n1.is_zero() and n2.is_zero()
         if canonical_fraction(n1, d1) == canonical_fraction(n2, d2):
             return True
-        if not self.rad_rel and not any(self.has_iota(x) for x in (n1, n2, d1, d2)):
+        if not self.rad_rel and not self.freed and not any(
+                self.has_iota(x) for x in (n1, n2, d1, d2)):
             return False
-        r = [self.reduce(x) for x in (n1, d1, n2, d2)]
+        self._decide()
+        r = list(self.normal(n1, d1)) + list(self.normal(n2, d2))
         if r[0].is_zero() or r[2].is_zero():
             return r[0].is_zero() and r[2].is_zero()
         if canonical_fraction(r[0], r[1]) == canonical_fraction(r[2], r[3]):
             return True
-        return self.reduce(r[0] * r[3]) == self.reduce(r[2] * r[1])
+        return self._reduce_free(self.reduce(r[0] * r[3] - r[2] * r[1])).is_zero()
 
     def _gen(self, s):
         mon = [0] * len(self.gens)
         mon[self.index[s]] = 1
         return self.ring.ctx.from_dict({tuple(mon): 1})
 
-    def fraction(self, k):
-        """(num, den) of the k-th canonical quantity (num reduced by iota^2 = -1)."""
-        if k not in self._frac:
+    def raw_fraction(self, k):
+        """(num, den) of the k-th canonical quantity as read (num reduced by iota^2 = -1)."""
+        if k not in self._raw:
             num, den = fraction_tree(self.ring, self.atom_index, self.exprs[k])
-            self._frac[k] = (self.reduce_iota(num), den)
+            self._raw[k] = (self.reduce_iota(num), den)
+        return self._raw[k]
+
+    def fraction(self, k):
+        """(num, den) of the k-th canonical quantity in the radicals' normal form
+        (:meth:`normal`; without radical relations: as read, num reduced by iota^2 = -1)."""
+        if k not in self._frac:
+            self._decide()
+            if not (self.pair_elim or self.freed):
+                self._frac[k] = self.raw_fraction(k)
+                return self._frac[k]
+            staged = self._stage1.pop(k, None)
+            if staged is None:
+                staged = self._stage1_pair(*self.raw_fraction(k))
+            # a quantity free of the freed radicals keeps its parameters (the weak-internal
+            # limit's currents: rational in delta and g, no R to introduce)
+            free = any(not p.is_zero() and int(p.degrees()[j])
+                       for p in staged for j in self.freed_rad)
+            self._frac[k] = self.normal(*staged, staged=True, free=free)
         return self._frac[k]
 
     def reduce_iota(self, p):
@@ -318,6 +592,8 @@ class _Space:
     def fraction_of(self, expr):
         """(num, den) of a form: Gamma_p written back through n_p, iota^2 = -1."""
         e = sp.sympify(expr)
+        if self.shown_as:
+            e = e.xreplace(self.shown_as)
         if self.rad_Q:
             e = self._map_radicals(e)
         e = self._map_exp_powers(e)
@@ -326,7 +602,9 @@ class _Space:
             degs = {i: max(int(num.degrees()[i]), int(den.degrees()[i])) for i in self.unsubst}
             num = self._homogeneous(num, self.unsubst, degs)
             den = self._homogeneous(den, self.unsubst, degs)
-        return self.reduce_iota(num), self.reduce_iota(den)
+        self._decide()
+        num, den = self.reduce_iota(num), self.reduce_iota(den)
+        return self.normal(num, den) if (self.pair_elim or self.freed) else (num, den)
 
     def to_sympy(self, p):
         """p as a SymPy sum of Mul(coefficient, atom**e, ...), built in the atoms directly
@@ -335,7 +613,7 @@ class _Space:
             return sp.S.Zero
         atoms = self.__dict__.get("_atoms")
         if atoms is None:
-            atoms = self._atoms = [self.back.get(g, g) for g in self.gens]
+            atoms = self._atoms = [self.shown.get(g, self.back.get(g, g)) for g in self.gens]
         Pow, Mul, Integer = sp.Pow, sp.Mul, sp.Integer
         terms = []
         for mon, c in p.to_dict().items():
@@ -506,16 +784,35 @@ def _factored_form_new(space: _Space, p) -> _Form:
     return _Form(est, _used_gens(p), build)
 
 
-def _poly_form(space: _Space, p, irreducible: bool = False) -> _Form:
+def _poly_form(space: _Space, p, irreducible: bool = False, back: bool = True) -> _Form:
     """Best form of one flint polynomial: expanded, factored (unless ``irreducible``: a
     factor flint returned), or collected by monomials of the slow parameters with each
-    coefficient expanded or factored (once per polynomial)."""
-    return _memo(space, "_poly_forms_irr" if irreducible else "_poly_forms", p,
-                 lambda: _poly_form_new(space, p, irreducible))
+    coefficient expanded or factored (once per polynomial); with a freed radical R
+    (``back``), also the same polynomial with R^2 written back as its radicand
+    (Gamma_b (R^2 - w^2) -> Gamma_b eps^2 for R = sqrt(w^2 + eps^2))."""
+    table = ("_poly_forms_irr" if irreducible else "_poly_forms") + ("" if back else "_noback")
+    return _memo(space, table, p, lambda: _poly_form_new(space, p, irreducible, back))
 
 
-def _poly_form_new(space: _Space, p, irreducible: bool = False) -> _Form:
+def _poly_form_new(space: _Space, p, irreducible: bool = False, back: bool = True) -> _Form:
     cands = [_Form(_est_of(space, p), _used_gens(p), lambda: space.to_sympy(p))]
+    if back and space.freed:
+        q = p
+        for j, Q, bp in space.rad_rel:
+            if j in space.freed_rad and int(q.degrees()[j]) >= Q:
+                q = space._reduce_one(q, j, Q, bp)
+        if q != p:
+            alt = _poly_form(space, q, irreducible=False, back=False)
+            mine = _poly_form(space, p, irreducible=irreducible, back=False)
+            if alt.est < mine.est:
+                # the estimates of two different polynomials: decided by the built forms
+                e1, e2 = mine.build(), alt.build()
+                win, e = (alt, e2) if ops(e2) < ops(e1) else (mine, e1)
+                best = _Form(ops(e), _used_gens(q if win is alt else p), lambda e=e: e)
+            else:
+                best = mine
+            best.poly = p
+            return best
     if not irreducible:
         cands.append(_factored_form(space, p))
     if space.slow:
@@ -531,7 +828,7 @@ def _poly_form_new(space: _Space, p, irreducible: bool = False) -> _Form:
                 terms.append((key, f))
 
             def build(terms=terms):
-                return sp.Add(*[sp.Mul(*[space.gens[i] ** e for i, e in zip(space.slow, key)])
+                return sp.Add(*[sp.Mul(*[space.shown.get(space.gens[i], space.gens[i]) ** e for i, e in zip(space.slow, key)])
                                 * f.build() for key, f in terms])
             cands.append(_Form(est, _used_gens(p), build))
     best = min(cands, key=lambda f: f.est)
@@ -576,7 +873,50 @@ def _rational(space, num, den) -> _Rational:
                 const *= sp.Integer(int(f.leading_coefficient())) ** (sign * int(e))
                 continue
             parts.append((_poly_form(space, f, irreducible=True), sign * int(e)))
+    if space.freed:
+        const, parts = _contract_freed(space, const, parts)
     return _Rational(space, const, parts)
+
+
+def _contract_freed(space, const, parts):
+    """Factors of a freed radical's relation written back through its parameter:
+    with c s^2 = R^2 - rest = cN prod f_i^m_i (flint's factors), k whole copies of
+    prod f_i^m_i among ``parts`` become (c / cN)^k s^(2k) -- (R - delta)(R + delta) ->
+    4 g^2 for R = sqrt(delta^2 + 4 g^2).  An identity, so the proof is unchanged."""
+    for j, s, N, c in space.freed:
+        cache = space.__dict__.setdefault("_N_factors", {})
+        if j not in cache:
+            cN, fs = N.factor()
+            cache[j] = (int(cN), [(f, int(m)) for f, m in fs])
+        cN, fs = cache[j]
+        for sign in (1, -1):
+            # exponent available for each factor of N (matched up to sign)
+            k = None
+            where = []
+            for f, m in fs:
+                hit = next(((i, 1 if g.poly == f else -1) for i, (g, e) in enumerate(parts)
+                            if g.poly is not None and e * sign > 0 and len(g.poly) == len(f)
+                            and (g.poly == f or g.poly == -f)), None)
+                if hit is None:
+                    k = 0
+                    break
+                i, sg = hit
+                where.append((i, sg, m))
+                k = abs(parts[i][1]) // m if k is None else min(k, abs(parts[i][1]) // m)
+            if not k:
+                continue
+            parts = list(parts)
+            for i, sg, m in where:
+                g, e = parts[i]
+                parts[i] = (g, e - sign * k * m)
+                if sg < 0 and (k * m) % 2:
+                    const = -const
+            const *= (sp.Rational(c, cN)) ** (sign * k)
+            xs = space._gen_at(s)
+            sym = space.gens[s]
+            parts.append((_Form(0, frozenset({s}), lambda sym=sym: sym, xs), 2 * k * sign))
+            parts = _merged(parts)
+    return const, parts
 
 
 def _in_gamma(space, num, den):
@@ -616,7 +956,7 @@ def total_ops(exprs, abbrs) -> int:
 
 
 def _defs_cost(space, gens, abbrs):
-    syms = {space.gens[i] for i in gens}
+    syms = {space.shown.get(space.gens[i], space.gens[i]) for i in gens}
     return sum(_def_ops(a) for a in _used(sp.Tuple(*syms), abbrs))
 
 
@@ -737,8 +1077,8 @@ def _proved_or_plain(space, form, canonical, k, abbrs, what):
         return form
     except CgsymError:
         canonical = canonical() if callable(canonical) else canonical
-        plain = sp.sympify(canonical).xreplace({a.definition: a.symbol
-                                                for a in space.occupations})
+        plain = space.display(sp.sympify(canonical).xreplace(
+            {a.definition: a.symbol for a in space.occupations}))
         _prove(space, plain, k, abbrs, what)
         return plain
 
@@ -878,6 +1218,12 @@ class CompactForms(Printable):
         """Substitute every abbreviation back (the canonical atoms n(w, T) remain)."""
         return expand_abbreviations(expr, self.abbreviations)
 
+    def canonical_definition(self, a) -> sp.Expr:
+        """``a``'s definition with the radicals' names substituted back (an occupation's
+        canonical atom n(w, T), as the canonical results and the gamma matrices hold it)."""
+        rads = [b for b in self.abbreviations if b.kind == "radical"]
+        return expand_abbreviations(a.definition, rads) if rads else a.definition
+
     def used(self, exprs):
         out = []
         for e in exprs:
@@ -986,6 +1332,21 @@ def _remember_secular(key, hc, keep: int = 4):
 MAX_NODES = 500_000
 
 
+#: canonical forms whose nested radicals the pass relates (sqrt(R - D) sqrt(R + D) = |b|)
+#: are searched up to this multiple of the limit: their sizes overstate the forms (the
+#: detuned qubits without the weak limit: 634k and 1.02M estimated nodes, compact J_h 115
+#: and 3,923 ops at 0.4 s and 6.9 s CPU, measured 2026-12-07)
+RADICAL_FACTOR = 4
+
+
+def _relates_radicals(model, forms) -> bool:
+    """Whether the compact ring of ``forms`` relates a pair of nested radicals."""
+    try:
+        return bool(_Space(model, [], (), sources=forms).pair_elim)
+    except (ValueError, TypeError, ZeroDivisionError, sp.PolynomialError, CgsymError):
+        return False
+
+
 def _nodes(exprs, limit) -> int:
     total = 0
     for e in exprs:
@@ -1003,12 +1364,15 @@ def size_limit_note(max_nodes: int = MAX_NODES) -> str:
             f"computes them)")
 
 
-def exceeds_size_limit(d, steady_state: bool = True, max_nodes: int = MAX_NODES) -> bool:
+def exceeds_size_limit(d, steady_state: bool = True, max_nodes: int = MAX_NODES,
+                       radicals: bool = True) -> bool:
     """Whether the canonical heat currents (and steady state) have more than
     ``max_nodes`` expression nodes.  Results with exact flint forms are measured from
     their polynomials' terms (:func:`_est`, SymPy's ``count_ops`` of the expanded
     polynomials; no SymPy tree is built just to be counted); others from their SymPy
-    trees."""
+    trees.  ``radicals``: forms whose nested radicals the pass relates are searched up to
+    RADICAL_FACTOR x the limit (the document passes False: its eigenbasis section and line
+    breaking of those results take minutes, measured 234 s / 429 s wall under load)."""
     in_flint = ((d.heat_currents is None or bool(d.heat_currents.forms))
                 and (not (steady_state and d.steady_state.unique)
                      or d.steady_state.form is not None))
@@ -1016,7 +1380,11 @@ def exceeds_size_limit(d, steady_state: bool = True, max_nodes: int = MAX_NODES)
         fs = [f for _, f in (d.heat_currents.forms if d.heat_currents is not None else ())]
         if steady_state and d.steady_state.unique:
             fs.append(d.steady_state.form)
-        return sum(_est(p) for f in fs for p in f.nums + (f.den,)) > max_nodes
+        total = sum(_est(p) for f in fs for p in f.nums + (f.den,))
+        if radicals and total > max_nodes and total <= RADICAL_FACTOR * max_nodes \
+                and _relates_radicals(d.model, fs):
+            return False
+        return total > max_nodes
     hc0 = d.heat_currents.currents if d.heat_currents is not None else ()
     rho0 = list(d.steady_state.matrix) if (steady_state and d.steady_state.unique) else []
     return _nodes([J for _, J in hc0] + rho0, max_nodes) > max_nodes
@@ -1078,6 +1446,10 @@ def _explicit_cannot_win(d, sysf) -> bool:
     hcs = d.heat_currents
     if hcs is None or not hcs.forms:
         return False
+    if _relates_radicals(d.model, [f for _, f in hcs.forms]):
+        # related nested radicals shrink the explicit forms far below the canonical
+        # size (detuned qubits, secular: 229k canonical, 115 explicit): no bound here
+        return False
     est = 0
     limit = EXPLICIT_CANNOT_WIN * _current_ops(sysf)
     for _, f in hcs.forms:
@@ -1138,7 +1510,7 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
             + (list(rho) if rho is not None else [])
         space = _Space(model, exprs, _naming_universe(d))
         canonical = [lambda e=e: e for e in exprs]
-    abbrs = list(space.occupations + space.rates)
+    abbrs = _space_abbreviations(space, model, n_rho0 + (dim * dim if unique else 0))
     counts = []
     # ---- heat currents -------------------------------------------------------
     currents = []
@@ -1235,6 +1607,23 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
                         tuple(counts), time.perf_counter() - t0)
 
 
+def _space_abbreviations(space, model, n_quantities) -> list:
+    """The radicals' names (when the spectrum has radicals: every canonical quantity
+    is brought to the radicals' normal form first, so only the radicals the forms use
+    are named), then the occupations and rates, their definitions written through the
+    radicals' names."""
+    base = list(space.occupations + space.rates)
+    if not space.rad_gen:
+        return base
+    for k in range(n_quantities):
+        space.fraction(k)
+    taken = _taken(model) | {a.name for a in base}
+    rads = space.radical_names(taken, [a.definition for a in base])
+    if not rads:
+        return base
+    return list(rads) + [replace(a, definition=space.display(a.definition)) for a in base]
+
+
 def _flint_forms(d, names, sec, unique):
     """The RationalForms of every canonical result the pass reads, or None when one has
     none (stored results, the cache of an older version)."""
@@ -1294,10 +1683,10 @@ def compact_expression(model, expr, what: str = "the expression", names_from=Non
     ``expr``.  Same search as :func:`compact` (n_p or Gamma_p atoms, collection by the
     slow parameters), no J_sec candidate.  ``names_from``: a :class:`CompactForms` whose
     occupation names are reused."""
-    universe = tuple(a.definition for a in names_from.abbreviations
+    universe = tuple(names_from.canonical_definition(a) for a in names_from.abbreviations
                      if a.kind == "occupation") if names_from is not None else ()
     space = _Space(model, [sp.sympify(expr)], universe)
-    abbrs = list(space.occupations + space.rates)
+    abbrs = _space_abbreviations(space, model, 1)
     num, den = space.fraction(0)
     if num.is_zero():
         return sp.S.Zero, ()

@@ -132,7 +132,9 @@ def derivation_document(d, only=SECTIONS, compact_form: str = "auto") -> str:
     want_ss = ss.unique and ("steady-state" in only or "heat-currents" in only)
     # results too large to typeset usefully (hundreds of thousands of operations): say
     # so instead of writing hundreds of pages (decided without building them)
-    too_large = want_ss and exceeds_size_limit(d, "steady-state" in only)
+    # (the strict limit, without the radical extension of the compact search: typesetting
+    # those explicit forms took minutes)
+    too_large = want_ss and exceeds_size_limit(d, "steady-state" in only, radicals=False)
     comp = d.compact(steady_state="steady-state" in only, form=compact_form) \
         if want_ss and not too_large else None
     if too_large and compact_form != "explicit":
@@ -146,7 +148,9 @@ def derivation_document(d, only=SECTIONS, compact_form: str = "auto") -> str:
     names = dict(comp.symbol_names()) if comp else {}
     names.update({a.symbol: a.latex for a in occ})
     p = PaperPrinter(model, {"symbol_names": names})
-    to_n = {a.definition: a.symbol for a in occ}
+    # the canonical atoms n(w, T) (an occupation of the compact forms is written through
+    # the radicals' names, R)
+    to_n = {comp.canonical_definition(a) if comp else a.definition: a.symbol for a in occ}
     doc = _Doc()
     title = f"{model.name}: {d.regime} regime" + (", weak internal coupling"
                                                     if d.weak_internal else "")
@@ -158,8 +162,8 @@ def derivation_document(d, only=SECTIONS, compact_form: str = "auto") -> str:
     if "spectrum" in only:
         _model_section(doc, d, names)
     # every abbreviation of the document defined once, before its first use
-    notation = list(occ) + [a for a in (comp.abbreviations if comp else ())
-                            if a.kind == "rate"]
+    notation = [a for a in (comp.abbreviations if comp else ()) if a.kind == "radical"] \
+        + list(occ) + [a for a in (comp.abbreviations if comp else ()) if a.kind == "rate"]
     if notation:
         doc.text(r"\subsection*{Notation}")
         doc.text("Occupations and rate combinations used below:")
@@ -206,7 +210,7 @@ def _occupations(d, comp):
     from .abbreviations import occupation_abbreviations
     from .compact import _naming_universe
     have = [a for a in (comp.abbreviations if comp else ()) if a.kind == "occupation"]
-    known = {a.definition for a in have}
+    known = {comp.canonical_definition(a) for a in have}
     new = [a for a in occupation_abbreviations(d.model, _naming_universe(d))
            if a.definition not in known]
     return tuple(have) + tuple(new)
@@ -360,7 +364,8 @@ def _steady_state_section(doc, d, comp, p, only):
                 if M[i, j] != 0 and j >= i:
                     rows += align_rows(rf"\rho_{{{_entry(labels[i], labels[j])}}}", M[i, j], p)
         doc.align(rows)
-        named = [a for a in comp.used(list(M)) if a.kind not in ("occupation", "rate")]
+        named = [a for a in comp.used(list(M))
+                 if a.kind not in ("occupation", "rate", "radical")]
         doc.where(named, p)
         doc.text(r"($\rho$ is Hermitian: the entries below the diagonal are the complex "
                  r"conjugates.)")
@@ -374,7 +379,7 @@ def _steady_state_section(doc, d, comp, p, only):
             rows += align_rows(f"J_{{{name}}}", J, p)
         doc.align(rows)
         doc.where([a for a in comp.used([J for _, J in comp.heat_currents])
-                   if a.kind not in ("occupation", "rate") and a not in named], p)
+                   if a.kind not in ("occupation", "rate", "radical") and a not in named], p)
     from ..structured import is_structured
     form = d.steady_state.form
     if is_structured(form) and ("heat-currents" in only or "steady-state" in only):
