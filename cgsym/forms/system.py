@@ -399,7 +399,16 @@ def _equal(space, a, b) -> bool:
     """a = b as fractions (num, den), exactly: reduced by the relations of the
     radicals and i, then a common factor of the denominators is used where one divides
     the other (no product of two large polynomials), else cross products.  True is a
-    proof; False means not proved."""
+    proof; False means not proved.  Where the pass relates nested radicals (pairs
+    eliminated, a radical freed: cgsym.forms.compact._Space.normal) both sides are put
+    in that normal form first (each step an identity at the true values)."""
+    if space.pair_elim or space.freed:
+        n1, d1 = space.normal(*a)
+        n2, d2 = space.normal(*b)
+        if n1 == n2 and d1 == d2:
+            return True
+        num, den = space.normal(n1 * d2 - n2 * d1, d1 * d2)
+        return num.is_zero()
     n1, d1 = (_reduce(space, x) for x in a)
     n2, d2 = (_reduce(space, x) for x in b)
     if n1.is_zero() or n2.is_zero():
