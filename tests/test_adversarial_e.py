@@ -169,3 +169,13 @@ def test_check_coth_form_answers_within_30s():
     except subprocess.TimeoutExpired:
         pytest.fail("no answer within 30 s")
     assert r.returncode == 0 and r.stdout.startswith("EQUAL"), r.stdout + r.stderr
+
+
+@pytest.mark.xfail(strict=True, reason=r"the standard LaTeX row spacing '\\[2pt]' inside a "
+                   r"determinant's pmatrix is refused with a misleading \"unknown name 'p'\"")
+def test_check_latex_determinant_with_row_spacing(capsys):
+    latex = (r"-\frac{2\Omega^2\omega_S(\Gamma_c\gamma_h-\Gamma_h\gamma_c)}{(\Gamma_c+\Gamma_h)"
+             r"\det\begin{pmatrix}\Gamma_c & 2\Omega\\[2pt] -2\Omega & \Gamma_h\end{pmatrix}}")
+    code = main([*TQ2, "--latex", "--expr", latex, *W2])
+    out, err = capsys.readouterr()
+    assert code == 0 and out.startswith("EQUAL"), out + err
