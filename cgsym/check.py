@@ -232,6 +232,18 @@ def _tree_values(expr, pts, dps: int = 40) -> list:
         return [complex(x) for x in ev(sp.sympify(expr))]
 
 
+def _confirm(derived_values, user, pts) -> None:
+    """The numeric confirmation of an exact proof: the user's expression along its tree
+    at 40 digits, then at 120 and 400 where that disagrees (a correct expression can
+    cancel catastrophically: entries of 10^16 with a determinant of -1); a disagreement
+    at every precision is an internal error, never a verdict."""
+    for dps in (40, 120, 400):
+        if all(abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1e-300)
+               for a, b in zip(derived_values(dps), _tree_values(user, pts, dps))):
+            return
+    raise CgsymError("internal error: exact and numeric comparisons disagree")
+
+
 def _points(model: Model, count: int, seed: int = 7):
     rng = random.Random(seed)
     pts = []
@@ -431,6 +443,9 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
     ``forms``: the derived value as exact flint forms (:func:`derived_forms`), which
     decide equality without SymPy's cancel of the difference."""
     user = sp.sympify(user)
+    if user.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise CgsymError("your expression is undefined: it divides by zero (0/0, or the "
+                         "determinant of a singular matrix)")
     extra = user.free_symbols - set(model.symbols)
     if extra:
         raise CgsymError(f"your expression uses {', '.join(sorted(map(str, extra)))}, which the "
@@ -442,19 +457,15 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
         derived = d0
         if equal_exprs_in_flint(model, d0, user):
             pts = _points(model, 6)
-            for a, b in zip(_tree_values(d0, pts), _tree_values(user, pts)):
-                if abs(a - b) > 1e-12 * max(abs(a), abs(b), 1e-300):
-                    raise CgsymError("internal error: exact and numeric comparisons disagree")
+            _confirm(lambda dps: _tree_values(d0, pts, dps), user, pts)
             return CheckResult(quantity, True, d0, user, "exact", None)
     if forms is not None and equal_in_flint(model, forms, user):
         # proved; confirmed numerically at the six points: the exact forms evaluated over
         # QQ at 40-digit atoms, the user's expression along its tree at 40 digits
         pts = _points(model, 6)
-        for pt, b in zip(pts, _tree_values(user, pts)):
-            a = sum(sign * f.evaluate({s.name: v for s, v in pt.items()})[0]
-                    for f, sign in forms)
-            if abs(a - b) > 1e-12 * max(abs(a), abs(b), 1e-300):
-                raise CgsymError("internal error: exact and numeric comparisons disagree")
+        exact = [sum(sign * f.evaluate({s.name: v for s, v in pt.items()})[0]
+                     for f, sign in forms) for pt in pts]
+        _confirm(lambda dps: exact, user, pts)
         return CheckResult(quantity, True, derived, user, "exact", None)
     derived = sp.sympify(derived() if callable(derived) else derived)
     # the SymPy comparison reads determinants through their exact values

@@ -758,7 +758,7 @@ class _Parser:
                 self.fail(t.pos, f"a matrix ({t.text}) where a scalar is needed; write "
                                  f"\\det\\begin{{{t.text}}}..\\end{{{t.text}}} for its "
                                  "determinant")
-            v = sp.Determinant(self.matrix())
+            v = determinant(self.matrix())
         elif t.is_cmd("det") or (t.is_cmd(*_FONTS) and self.font_text(self.i) == "det"):
             v = self.det()
         elif t.is_op("("):
@@ -914,6 +914,12 @@ class _Parser:
                     self.fail(t.pos, "empty entry in the matrix after '&'")
             elif t.is_cmd("\\"):
                 self.next()
+                if self.peek().is_op("["):      # \\[2pt]: row spacing, as LaTeX reads it
+                    while not self.peek().is_op("]"):
+                        if self.peek().kind in ("eof", "endenv"):
+                            self.fail(t.pos, "'\\\\[' (row spacing) has no closing ']'")
+                        self.next()
+                    self.next()
                 rows.append(row)
                 row = []
                 row_pos.append(self.peek().pos)
@@ -943,9 +949,9 @@ class _Parser:
         usage = ("'\\det' needs a matrix: \\det\\begin{pmatrix} a & b \\\\ c & d "
                  "\\end{pmatrix}")
         if nxt.kind == "env" and nxt.text != "vmatrix":
-            return sp.Determinant(self.matrix())
+            return determinant(self.matrix())
         if nxt.is_op("{") and self.braced_matrix(lambda x: True):
-            return sp.Determinant(self.matrix_in_braces())
+            return determinant(self.matrix_in_braces())
         pairs = {"(": ")", "[": "]"}
         if nxt.kind == "op" and nxt.text in pairs:
             close = pairs[nxt.text]
@@ -953,7 +959,7 @@ class _Parser:
             if self.braced_matrix(lambda x: x.is_op(close)):
                 m = self.matrix_in_braces()
                 self.next()
-                return sp.Determinant(m)
+                return determinant(m)
         elif nxt.is_cmd("left") and self.peek(1).kind == "op" and self.peek(1).text in pairs:
             opener = self.peek(1).text
             close = pairs[opener]
@@ -965,7 +971,7 @@ class _Parser:
                     self.fail(rt.pos, f"'\\right' does not close '\\left{opener}'"
                                       f" with '{close}'")
                 self.next()
-                return sp.Determinant(m)
+                return determinant(m)
         self.fail(t.pos, usage)
 
     def left_group(self, power: bool = True):
@@ -979,7 +985,7 @@ class _Parser:
             rd = self.delim(rt)
             if rd not in ("|", "\\rvert"):
                 self.fail(rt.pos, f"'\\left{d}' is closed by '\\right{rd}'")
-            v = sp.Determinant(m)
+            v = determinant(m)
             return self.maybe_power(v) if power else v
         if self.peek().is_cmd("right"):
             self.fail(lt.pos, f"empty '\\left{d} \\right'")
@@ -1033,7 +1039,7 @@ class _Parser:
         if self.braced_matrix(lambda x: x.is_cmd("rvert") if cmd else x.is_op("|")):
             m = self.matrix_in_braces()
             self.next()
-            return self.maybe_power(sp.Determinant(m))
+            return self.maybe_power(determinant(m))
         self.bars += 1
         v = self.expr()
         self.bars -= 1
@@ -1614,6 +1620,48 @@ class _Parser:
 
 
 # --------------------------------------------------------------------------- API
+def _random_rational_value(e, rng, memo):
+    """e at a random rational point, every symbol and every non-polynomial node (n(w, T),
+    exp, a radical) taken as an independent random rational; None if a division by 0."""
+    if e.is_Rational:
+        return e
+    if e in memo:
+        return memo[e]
+    if e.is_Add or e.is_Mul:
+        vals = [_random_rational_value(a, rng, memo) for a in e.args]
+        if any(v is None for v in vals):
+            return None
+        v = sp.Add(*vals) if e.is_Add else sp.Mul(*vals)
+    elif e.is_Pow and e.exp.is_Integer:
+        b = _random_rational_value(e.base, rng, memo)
+        v = None if b is None or (b == 0 and e.exp < 0) else b ** e.exp
+    else:
+        v = sp.Rational(rng.randrange(1, 10 ** 12), rng.randrange(1, 10 ** 12))
+    memo[e] = v
+    return v
+
+
+def determinant(m) -> sp.Expr:
+    """An unevaluated Determinant of the square matrix ``m``, or its value 0 when the
+    matrix is singular: zero at two random rational points with every symbol and
+    non-polynomial node independent (a determinant that vanishes there vanishes
+    identically).  Kept unevaluated, a zero determinant would let SymPy read 0/det as 0
+    and det/det as 1 (an undefined value called EQUAL); as 0 it makes them nan, which
+    ``check`` refuses, while a Cramer numerator that is 0 (an unknown that vanishes)
+    stays a valid 0.  Exact over QQ; a nonsingular matrix is never read as 0."""
+    import random
+    from sympy.polys.matrices import DomainMatrix
+    for seed in (1, 2):
+        rng, memo = random.Random(seed), {}
+        vals = [[_random_rational_value(m[i, j], rng, memo) for j in range(m.cols)]
+                for i in range(m.rows)]
+        if any(v is None for row in vals for v in row):
+            continue
+        if DomainMatrix.from_Matrix(sp.Matrix(vals)).to_field().det() != 0:
+            return sp.Determinant(m)
+    return sp.S.Zero
+
+
 def canonical_name(latex_identifier: str) -> str:
     r"""The canonical name of ONE identifier (see the module docstring).
 
@@ -1685,7 +1733,7 @@ _SYMPY_GLOBALS = {name: getattr(sp, name) for name in (
 _SYMPY_GLOBALS["ln"] = sp.log
 # a determinant stays unevaluated (a 12 x 12 of polynomials is never expanded by SymPy);
 # the shape of its argument is checked on the syntax tree first (_check_matrices)
-_SYMPY_GLOBALS["Determinant"] = lambda m: sp.Determinant(m)
+_SYMPY_GLOBALS["Determinant"] = lambda m: determinant(m)
 _SYMPY_GLOBALS["Matrix"] = _SYMPY_GLOBALS["ImmutableMatrix"] = sp.ImmutableMatrix
 _MATRIX_CALLS = ("Matrix", "ImmutableMatrix")
 _SYMPY_TRANSFORMS = (auto_number, rationalize, convert_xor)

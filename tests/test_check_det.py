@@ -66,7 +66,9 @@ def test_sympy_syntax_and_nesting():
 
 def test_a_large_determinant_stays_unevaluated():
     n = 12
-    rows = [[("a + b" if (i + 2 * j) % 3 else "c d") for j in range(n)] for i in range(n)]
+    # a Vandermonde matrix in the nodes (i+1) a + b: nonsingular (a singular one is read
+    # as its value 0)
+    rows = [[f"({i + 1} a + b)^{{{j}}}" for j in range(n)] for i in range(n)]
     tex = r"\det\begin{pmatrix}" + r" \\ ".join(" & ".join(r) for r in rows) + \
         r"\end{pmatrix}"
     e = read_latex(tex, TABLE)
