@@ -26,6 +26,14 @@ class PaperPrinter(LatexPrinter):
             for r in model.reservoirs:
                 self._temps.setdefault(r.temperature, r.name)
 
+    def _print_Symbol(self, expr, style="plain"):
+        # a model symbol whose name ends in "_" (D_) would print as D_{}: a tilde instead
+        if expr.name.endswith("_") and expr.name.rstrip("_") \
+                and expr not in self._settings.get("symbol_names", {}):
+            from .forms.abbreviations import renamed_latex
+            return renamed_latex(expr.name, expr.name)
+        return super()._print_Symbol(expr, style)
+
     def _print_n(self, expr, exp=None):
         w, T = expr.args
         sub = self._temps.get(T)

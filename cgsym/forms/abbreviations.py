@@ -36,9 +36,30 @@ class Abbreviation:
     latex: str
     kind: str          # "occupation" | "rate" | "result" | "denominator" | "radical"
 
+    def __post_init__(self):
+        # a name renamed away from a model symbol (n_h -> n_h_, :func:`_unique`) is typeset
+        # with a tilde, never raw (K_1_ is a TeX error) nor as the symbol it avoids
+        object.__setattr__(self, "latex", renamed_latex(self.symbol.name, self.latex))
+
     @property
     def name(self) -> str:
         return self.symbol.name
+
+
+def renamed_latex(name: str, latex: str) -> str:
+    """The LaTeX of ``name`` when it ends in k underscores (a name made unique by
+    :func:`_unique`): its head letter under k tildes, ``\\tilde{n}_{h}`` for n_h_
+    (``latex``, the LaTeX of the intended name, is used when it is not the raw name)."""
+    k = len(name) - len(name.rstrip("_"))
+    if k == 0 or not name.rstrip("_"):
+        return latex
+    base = name[:-k]
+    if latex == name or latex.endswith("_") or "_{}" in latex:
+        latex = sp.latex(sp.Symbol(base))
+    head, sep, sub = latex.partition("_")
+    for _ in range(k):
+        head = rf"\tilde{{{head}}}"
+    return head + sep + sub
 
 
 def _taken(model) -> set[str]:

@@ -231,9 +231,10 @@ def _model_section(doc, d, names):
         rows += align_rows(lhs, op, PaperPrinter(model, {"symbol_names": {**names, **on}}))
     doc.align(rows)
     items = []
+    pp = PaperPrinter(model)
     for r in model.reservoirs:
-        items.append(rf"reservoir ${r.name}$ at temperature ${sp.latex(r.temperature)}$ with "
-                     rf"rate function $\gamma_{{{r.name}}}(\omega) = {sp.latex(r.rate)}$")
+        items.append(rf"reservoir ${r.name}$ at temperature ${pp.doprint(r.temperature)}$ "
+                     rf"with rate function $\gamma_{{{r.name}}}(\omega) = {pp.doprint(r.rate)}$")
     doc.text("Coupling $H_I = \\sum_p X_p \\otimes B_p$; " + "; ".join(items) + ". "
              "Product basis: " + ", ".join(f"${_ket(b)}$" for b in model.basis) + ".")
 
