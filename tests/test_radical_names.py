@@ -21,6 +21,7 @@ import cgsym
 from cgsym.forms.compact import compact_expression
 from cgsym.numerics import lambdify_expr, numeric_pipeline
 from conftest import POINTS, derivation, point
+from test_forms import THREE_BATHS
 
 #: a qubit in a transverse field: the parameter named R takes the radical's usual name,
 #: so the radical sqrt(R^2 + w^2) is called Z; Ohmic-like rates
@@ -56,42 +57,13 @@ TRANSVERSE_POINTS = (dict(w=1.1341, R=0.0437, gamma_a=0.0123, gamma_b=0.0217, T_
                           T_b=1.4142))
 
 #: two spins of different frequencies, exchange-coupled, three reservoirs (other names)
-SKEWED = """
-name = "skewed-pair-three-baths"
-description = "two exchange-coupled spins detuned by d; three reservoirs, other names"
-hamiltonian = "(nu + d)/2*sz(a) + nu/2*sz(b) + k*(sp(a)*sm(b) + sm(a)*sp(b))"
-[parameters]
-nu = "frequency"
-d = "slow"
-k = "slow"
-kappa_x = "rate"
-kappa_y = "rate"
-kappa_z = "rate"
-Tx = "temperature"
-Ty = "temperature"
-Tz = "temperature"
-[[subsystems]]
-name = "a"
-levels = ["e", "g"]
-[[subsystems]]
-name = "b"
-levels = ["e", "g"]
-[[reservoirs]]
-name = "hot"
-coupling = "sx(a)"
-temperature = "Tx"
-rate = "kappa_x"
-[[reservoirs]]
-name = "cold"
-coupling = "sx(b)"
-temperature = "Ty"
-rate = "kappa_y"
-[[reservoirs]]
-name = "w"
-coupling = "sx(a) + sx(b)"
-temperature = "Tz"
-rate = "kappa_z"
-"""
+SKEWED = (THREE_BATHS
+          .replace('name = "pair-three-baths"', 'name = "skewed-pair-three-baths"')
+          .replace("two exchange-coupled spins a, b;",
+                   "two exchange-coupled spins detuned by d;")
+          .replace("nu/2*(sz(a) + sz(b)) + J*(sp(a)*sm(b) + sm(a)*sp(b))",
+                   "(nu + d)/2*sz(a) + nu/2*sz(b) + k*(sp(a)*sm(b) + sm(a)*sp(b))")
+          .replace('J = "slow"', 'd = "slow"\nk = "slow"'))
 SKEWED_POINT = dict(nu=1.1341, d=0.0517, k=0.0391, kappa_x=0.0217, kappa_y=0.0123,
                     kappa_z=0.0171, Tx=0.9876, Ty=0.4321, Tz=0.6173)
 
