@@ -192,7 +192,7 @@ def test_nested_radicals_related_only_where_the_sign_is_proved():
 @pytest.mark.parametrize("weak", [True, False])
 def test_detuned_qubits_without_loss_in_every_case(regime, weak):
     d = derivation("detuned-qubits", regime, weak)
-    c = d.compact(max_nodes=None)
+    c = d.compact(max_nodes=None, form="explicit")   # the explicit forms in R
     assert not c.note
     if not weak:
         assert [a.name for a in _radicals(c)] == ["R"]
@@ -206,7 +206,7 @@ def test_three_reservoirs_under_other_names():
     """Secular, no weak limit: derive 9 s, compact 16 s of CPU (J_hot 4,338 ops)."""
     m = cgsym.model_from_toml(SKEWED)
     d = cgsym.derive(m, "secular", False)
-    c = d.compact(max_nodes=None)
+    c = d.compact(max_nodes=None, form="explicit")   # the explicit forms in R
     assert not c.note
     rads = _radicals(c)
     assert [a.name for a in rads] == ["R"]

@@ -54,7 +54,7 @@ def _system_numbers(c, model, vals):
     """(x, {p: J_p}) of the printed system at ``vals``: M and the currents'
     coefficients lambdified (abbreviations expanded), M x = b solved with numpy."""
     s = c.system
-    short = [a for a in c.abbreviations if a.kind in ("occupation", "rate", "entry")]
+    short = [a for a in c.abbreviations if a.kind in ("radical", "occupation", "rate", "entry")]
     M = lambdify_expr(expand_abbreviations(s.matrix, short), model)(vals)
     x = np.linalg.solve(np.asarray(M, dtype=complex), np.array(s.rhs, dtype=complex))
     J = {}
@@ -235,6 +235,9 @@ def test_ohmic_tunnelling_qubit_partial_secular_not_weak():
 @pytest.mark.parametrize("regime", ["secular", "partial-secular"])
 def test_detuned_qubits_not_weak(regime):
     d, c = _check("detuned-qubits", regime)
+    # the spectrum's radical is named once in the system form too (R = sqrt(delta^2+4g^2))
+    assert [a.name for a in c.abbreviations if a.kind == "radical"] == ["R"]
+    assert "sqrt" not in str(c.system)
     _tampered_is_refused(d, c)
 
 

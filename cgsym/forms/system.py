@@ -110,6 +110,7 @@ def system_form(d, steady_state: bool = True):
     (no unique steady state, no single population block in the eigenbasis, no exact
     flint forms of the canonical results) or a proof does not go through."""
     from .compact import (CompactForms, _Space, _naming_universe, _search, _used,
+                          _space_abbreviations,
                           _def_ops, ops)
     import time
     t0 = time.perf_counter()
@@ -168,7 +169,7 @@ def system_form(d, steady_state: bool = True):
     if forms is None:
         return None
     space = _Space(model, exprs, _naming_universe(d), sources=forms)
-    abbrs = list(space.occupations + space.rates)
+    abbrs = _space_abbreviations(space, model, len(exprs))
     # ---- the entries in the compact abbreviations ----------------------------
     built = {}
     for k, (i, j) in enumerate(block):
@@ -465,8 +466,9 @@ _CRAMER = ("unique solution by Cramer's rule: x_k = D_k / D, D the determinant o
 
 
 def _short(c):
-    """The occupation and rate abbreviations (not the determinants and unknowns)."""
-    return [a for a in c.abbreviations if a.kind in ("occupation", "rate", "entry")]
+    """The radical, occupation, rate and entry abbreviations (not the determinants and
+    unknowns)."""
+    return [a for a in c.abbreviations if a.kind in ("radical", "occupation", "rate", "entry")]
 
 
 def system_text(c, what=("heat-currents", "steady-state")) -> str:
@@ -527,7 +529,7 @@ def system_latex_body(c, printer) -> str:
     rows += [rf"J_{{{name}}} = {printer._print(J)}" for name, J in c.heat_currents]
     exprs = list(c.system.matrix) + [J for _, J in c.heat_currents]
     rows += [w for w, a in zip(where_latex(c, exprs, printer), c.used(exprs))
-             if a.kind in ("occupation", "rate", "entry")]
+             if a.kind in ("radical", "occupation", "rate", "entry")]
     rows.append(r"x_k = \frac{D_k}{D} \quad \text{(Cramer's rule: $D$ the determinant of "
                 r"the system, $D_k$ with column $k$ replaced by the right-hand side)}")
     return r"\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}"
