@@ -20,6 +20,8 @@ changed; :class:`CompactForms` only holds views of them.
 from __future__ import annotations
 
 import time
+
+from flint.utils.flint_exceptions import DomainError as _FlintDomainError
 from sympy import ilcm
 from dataclasses import dataclass, replace
 
@@ -213,7 +215,7 @@ class _Space:
                     continue
                 try:
                     C = P.sqrt()
-                except Exception:      # flint's DomainError: not a perfect square
+                except _FlintDomainError:      # not a perfect square
                     continue
                 As, Bs = (self._unmap(base_of[j]) for j in (j1, j2))
                 Cs = self.ring.to_sympy(C).xreplace(self.back)
