@@ -18,7 +18,7 @@ from conftest import REGIMES, SHIPPED, case_marks, derivation
 
 FAST = {("two-qubits-two-baths", "partial-secular", True),
         ("tunnelling-qubit", "secular", True)}
-CASES = [pytest.param(m, r, w, marks=case_marks(m, r, w) + (
+CASES = [pytest.param(m, r, w, marks=case_marks(m, r, w, lambdify=False) + (
     [] if (m, r, w) in FAST else [pytest.mark.slow]),
     id=f"{m}-{r}-{'weak' if w else 'full'}")
     for m in SHIPPED for r in REGIMES for w in (True, False)]

@@ -219,16 +219,13 @@ def test_tampered_tunnelling_qubit_is_refused():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 12, open: with several exponential atoms "
-                   "(exp(-w/omega_c) at w = omega_S, omega_S +- Omega, +- Omega/2) the canonical "
-                   "results have no flint forms the compact pass reads (compact._flint_forms), "
-                   "so neither the system form nor the explicit search runs: canonical forms "
-                   "with the size-limit note")
 def test_ohmic_tunnelling_qubit_partial_secular_not_weak():
     """The shipped model whose million-node closed forms are too large for the lambdify
-    tests (conftest.UNREACHED_CASES): its system form (exp(-w/omega_c) inside the rates)
-    is proved and agrees with the numeric pipeline, trace 1, Sum J = 0."""
-    _check("tunnelling-qubit-ohmic", "partial-secular", 8)
+    tests (conftest.UNREACHED_CASES): its system form (exp(-w/omega_c) inside the rates,
+    several exponentials read on a lattice, cgsym/arith/exps.py) is proved and agrees
+    with the numeric pipeline, trace 1, Sum J = 0."""
+    d, c = _check("tunnelling-qubit-ohmic", "partial-secular", 8)
+    _tampered_is_refused(d, c)
 
 
 @pytest.mark.slow

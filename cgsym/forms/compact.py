@@ -29,6 +29,7 @@ import sympy as sp
 from sympy.printing.defaults import Printable
 
 from ..arith.algebra import nonpolynomial_atoms
+from ..arith.exps import ExpLattice
 from ..symbols import n
 from ..errors import CgsymError
 from ..arith.flintalg import Ring, fraction_tree, canonical_fraction
@@ -100,6 +101,16 @@ class _Space:
         # atoms of the rate functions (exp(-w/omega_c), ...) are generators too
         atoms |= {a for a in nonpolynomial_atoms([g.definition for g in rates])
                   if not isinstance(a, n)}
+        # several exponentials (an Ohmic rate's exp(-w/omega_c) at w = omega_S,
+        # omega_S +- Omega): Laurent monomials of independent t_m (ExpLattice), or SymPy's
+        # folding exp(a) exp(b) = exp(a + b) would make a form read back unlike its
+        # canonical polynomial (each exp atom stays a generator the imports eliminate)
+        exps = sorted((a for a in atoms if isinstance(a, sp.exp)), key=sp.default_sort_key)
+        lat = ExpLattice.of(exps, orient=True) if len(exps) > 1 else None
+        self.lattice = lat if lat is not None and lat.relates(exps) else None
+        self.exp_atoms = tuple(exps) if self.lattice else ()
+        if self.lattice:
+            self.exprs = [self.lattice.map(e) for e in self.exprs]
         mapping = {a.definition: a.symbol for a in occ}
         # radicals b^(p/q): one generator r_b = b^(1/Q) per base (Q = lcm of the q), with
         # the relation r_b^Q = b used to reduce products (sqrt(b)^2 = b)
@@ -126,12 +137,16 @@ class _Space:
         self.fwd = mapping
         if self.rad_Q:
             self.exprs = [self._map_radicals(e) for e in self.exprs]
-        rate_defs = [g.definition.xreplace(mapping) for g in rates]
+        rate_defs = [self._map_exps(g.definition).xreplace(mapping) for g in rates]
         if self.rad_Q:
             # a rate function evaluated at a radical frequency (gamma omega / w at
             # omega = sqrt(w^2 + R^2))
             rate_defs = [self._map_radicals(e) for e in rate_defs]
         gens = {self.iota} | set(mapping.values()) | set(self.rad_gen.values())
+        if self.lattice:
+            tvals = self.lattice.values()
+            gens |= set(tvals)
+            self.back.update(tvals)
         for e in self.exprs + rate_defs:
             gens |= e.free_symbols
         gens |= src_syms
@@ -153,6 +168,7 @@ class _Space:
             self.atom_index.update({self._map_radicals(a): self.index[g]
                                     for a, g in mapping.items() if a is not sp.I})
         self.slow = [self.index[s] for s in model.slow if s in self.index]
+        self._exp_setup()
         self._frac, self._raw = {}, {}
         self.rad_rel = []
         for b, g in self.rad_gen.items():
@@ -412,17 +428,98 @@ class _Space:
 
     def import_poly(self, form, p):
         """Polynomial ``p`` of RationalForm ``form``'s ring as a polynomial of this ring
-        (its generators' atoms are generators here: one flint ``compose``)."""
+        (its generators' atoms are generators here: one flint ``compose``).
+
+        With an exponential lattice, an exp atom of image prod t_m^k_m with some k_m < 0
+        is eliminated by p -> sum_j c_j A^j B^(D - j), A = t^(k + o), B = t^o (o = the
+        negative parts, D = the atom's largest degree over *all* of ``form``'s
+        polynomials): p times t^(o D), one monomial common to every polynomial of the
+        form, so a ratio of two of them (num/den, a coordinate over den) keeps its value
+        (:meth:`set_fraction` cancels it)."""
         key = id(form.ring)
         images = self._images.get(key) if hasattr(self, "_images") else None
         if images is None:
             images = [self._image(a) for a in form.atoms] or [self.ring.one()]
             self.__dict__.setdefault("_images", {})[key] = images
-        return p.compose(*images, ctx=self.ring.ctx)
+        q = p.compose(*images, ctx=self.ring.ctx)
+        if self.exp_table:
+            degs = self._exp_degrees(form)
+            if degs:
+                q = self._homogeneous(q, self.exp_table, degs)
+        return q
+
+    # -----------------------------------------------------------------------
+    # exponentials on a lattice (cgsym.arith.exps)
+    # -----------------------------------------------------------------------
+    def _exp_setup(self):
+        """exp atom -> its image in the t_m: a monomial of this ring where every power
+        is >= 0 (``exp_mono``), else the (A, B) of :meth:`import_poly` (``exp_table``,
+        by the atom's own generator)."""
+        self.exp_mono, self.exp_table = {}, {}
+        self.exp_gens = set()
+        if not self.lattice:
+            return
+        nv = len(self.gens)
+        for t in self.lattice.values():
+            self.exp_gens.add(self.index[t])
+        for a in self.exp_atoms:
+            pw = self.lattice.powers(a)
+            pos, off = [0] * nv, [0] * nv
+            for t, k in pw.items():
+                j = self.index[t]
+                if k >= 0:
+                    pos[j] = k
+                else:
+                    off[j] = -k
+            if not any(off):
+                self.exp_mono[a] = self.ring.ctx.from_dict({tuple(pos): 1})
+            else:
+                # a = t^pos / t^off: A = t^(k + o) = t^pos, B = t^o
+                A = self.ring.ctx.from_dict({tuple(pos): 1})
+                B = self.ring.ctx.from_dict({tuple(off): 1})
+                self.exp_table[self.atom_index[a]] = (A, B)
+
+    def _exp_degrees(self, form) -> dict:
+        """{generator of an exp atom in exp_table: its largest degree over ``form``'s
+        numerators and denominator} (memoised per form)."""
+        memo = self.__dict__.setdefault("_exp_degs", {})
+        got = memo.get(id(form))
+        if got is not None and got[0] is form:
+            return got[1]
+        degs = {}
+        for j, a in enumerate(form.atoms):
+            i = self.atom_index.get(a)
+            if i is None or i not in self.exp_table:
+                continue
+            D = max(int(x.degrees()[j]) for x in form.nums + (form.den,) if not x.is_zero())
+            if D:
+                degs[i] = D
+        memo[id(form)] = (form, degs)
+        return degs
+
+    def _strip_exp(self, num, den):
+        """(num, den) with the largest monomial in the t_m dividing both cancelled."""
+        if num.is_zero():
+            return num, self.ring.one()
+        gens = self._gens_all()
+        for j in sorted(self.exp_gens):
+            t = gens[j]
+            while num.subs({j: 0}).is_zero() and den.subs({j: 0}).is_zero():
+                num, den = num // t, den // t
+        return num, den
+
+    def _map_exps(self, e):
+        """``e`` with every exponential as its lattice image (several exponentials), or
+        exp(k b) -> exp(b)^k for a generator exp(b) (one)."""
+        if self.lattice:
+            return self.lattice.map(e)
+        return self._map_exp_powers(e) if hasattr(self, "atom_index") else e
 
     def _image(self, atom):
         """The polynomial of this ring an atom of a RationalForm stands for: its
         generator, or for a radical b^(p/q) the power r_b^(p Q/q)."""
+        if self.lattice and atom in self.exp_mono:
+            return self.exp_mono[atom]
         if atom in self.atom_index:
             return self._gen_at(self.atom_index[atom])
         num, den = fraction_tree(self.ring, self.atom_index, self._map_radicals(atom))
@@ -437,6 +534,8 @@ class _Space:
 
     def set_fraction(self, k, num, den):
         """Preset the k-th quantity (num, den) in this ring (from a RationalForm)."""
+        if self.exp_gens:
+            num, den = self._strip_exp(num, den)
         self._raw[k] = (self.reduce_iota(num), den)
 
     def _map_radicals(self, e):
@@ -598,7 +697,7 @@ class _Space:
             e = e.xreplace(self.shown_as)
         if self.rad_Q:
             e = self._map_radicals(e)
-        e = self._map_exp_powers(e)
+        e = self._map_exps(e)
         num, den = fraction_tree(self.ring, self.atom_index, e)
         if self.unsubst:
             degs = {i: max(int(num.degrees()[i]), int(den.degrees()[i])) for i in self.unsubst}
@@ -1640,12 +1739,8 @@ def _flint_forms(d, names, sec, unique):
         if d.steady_state.form is None:
             return None
         out.append(d.steady_state.form)
-    # SymPy folds exp(a) exp(b) into exp(a + b) when a form is built, so with two or more
-    # exponential atoms the canonical polynomials (independent generators) and the
-    # printed forms no longer read back alike: those go through SymPy, whose canonical
-    # expressions are folded the same way (the V system with Ohmic rates)
-    if len({a for f in out for a in f.atoms if isinstance(a, sp.exp)}) > 1:
-        return None
+    # (several exponential atoms: the space writes them on a lattice, ExpLattice, so
+    # SymPy's folding exp(a) exp(b) = exp(a + b) in a built form reads back alike)
     return out
 
 
