@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy as sp
-from sympy import ilcm
 from sympy.printing.defaults import Printable
 
 from .arith.algebra import tidy
@@ -275,31 +274,14 @@ def derived_forms(d, quantity: str):
 
 def exp_lattice(exps) -> tuple:
     """({exp(a): product of integer powers of new positive generators t_m}, {t_m: its
-    value}) for every exp in ``exps``: each argument a is expanded into rational
-    multiples of monomials m (-Omega/omega_c - omega_S/omega_c: m = Omega/omega_c,
-    omega_S/omega_c), and t_m = exp(m / q_m) with q_m the lcm of the denominators of
-    m's coefficients.  The map keeps every value, so equal images prove equality; it
-    knows the relations exp(a) exp(b) = exp(a + b) and exp(a) exp(-a) = 1 that separate
+    value}) for every exp in ``exps`` (:class:`cgsym.arith.exps.ExpLattice`, t_m =
+    exp(m / q_m)): the map keeps every value, so equal images prove equality; it knows
+    the relations exp(a) exp(b) = exp(a + b) and exp(a) exp(-a) = 1 that separate
     generators for exp(-(Omega + omega_S)/omega_c), exp(Omega/omega_c) and
     exp(-Omega/omega_c) do not (an ohmic rate's exp(-w/omega_c) at w = omega_S +- Omega)."""
-    coeffs = {}
-    for e in exps:
-        terms = {}
-        for t in sp.Add.make_args(sp.expand(e.args[0])):
-            c, m = t.as_coeff_Mul()
-            if not c.is_Rational:
-                c, m = sp.S.One, t
-            terms[m] = terms.get(m, 0) + c
-        coeffs[e] = terms
-    q = {}
-    for terms in coeffs.values():
-        for m, c in terms.items():
-            q[m] = ilcm(q.get(m, 1), int(sp.Rational(c).q))
-    gens = {m: sp.Dummy(f"t{k}", positive=True)
-            for k, m in enumerate(sorted(q, key=sp.default_sort_key))}
-    images = {e: sp.Mul(*(gens[m] ** int(c * q[m]) for m, c in terms.items() if c))
-              for e, terms in coeffs.items()}
-    return images, {g: sp.exp(m / q[m]) for m, g in gens.items()}
+    from .arith.exps import ExpLattice
+    lat = ExpLattice.of(exps)
+    return {e: lat.image(e) for e in exps}, lat.values()
 
 
 def _laurent_import(space, form, p, images):
