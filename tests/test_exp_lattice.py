@@ -5,14 +5,16 @@ omega_S +- Omega/2 gives results in several exponentials that SymPy partly folds
 (exp(a)**2 = exp(2a)); read as independent atoms, a built form and its canonical
 polynomial did not compare, so these results had no compact form at all (issue 12's
 last gap: the ohmic tunnelling qubit, partial secular, no weak limit).  Each exp is now
-a Laurent monomial of independent t_m = exp(+-m/q_m).  Tested here: the lattice itself
-(values kept, relations known, orientation), the compact pass on the shipped ohmic model
+a Laurent monomial of independent t_m = exp(+-m/q_m), and the system form writes its
+entries in the rate function's values gamma(w) (each picked out by its exponential).
+Tested here: the lattice itself (values kept, relations known, orientation), the rate
+values (the model's own rate function, a swap refused), the compact pass on the shipped ohmic model
 and on a model that is not in the paper (two cutoffs, other names), each form checked
 against the independent numeric pipeline with Sum_p J_p = 0 and heat flowing from hot
-to cold; the large case under -m slow, with its ``check`` round trip and document."""
+to cold.  The large case (slow) is in the every-shipped-case tests: its system form in
+test_system_form.py, its JSON against the numeric pipeline in test_forms.py, its
+``check`` round trip (test_forms.SYSTEM_ROUND_TRIP) and its document (test_document.py)."""
 from __future__ import annotations
-
-import shutil
 
 import numpy as np
 import pytest
@@ -94,11 +96,54 @@ def test_ohmic_tunnelling_qubit_secular_not_weak(form):
     c = d.compact(form=form)
     assert c.note == ""
     if form == "auto":
-        # measured 2026-12-07: system 261 ops per current (explicit 1,761; before the
-        # lattice the explicit forms went through SymPy: 2,418, and no system form)
-        assert c.system is not None and c.count("J_l") < 400
+        # measured 2026-12-07: system 136 ops per current in the rate values gamma_0,
+        # gamma_+- (261 without them; explicit 1,761; before the lattice the explicit
+        # forms went through SymPy: 2,418, and no system form)
+        assert c.system is not None and c.count("J_l") < 200
     _agrees(d, c, point("tunnelling-qubit-ohmic", 0), "l", "r")
     _agrees(d, c, point("tunnelling-qubit-ohmic", 1), "r", "l")
+
+
+def test_rate_values_are_the_models_rates_and_a_swap_is_refused():
+    """The system form writes its entries in the rate function's values (the paper's
+    gamma(omega_S + Omega)), each defined once from the model's own rate function at an
+    occupation's frequency -- never typed in; two reservoirs sharing the spectral
+    density share the names (gamma_0, gamma_m, gamma_p).  Swapping two of them in one
+    entry is refused by the system's proof."""
+    from cgsym.errors import CgsymError
+    from cgsym.forms.system import prove_system
+    import cgsym.forms.system as S
+    from cgsym.symbols import OMEGA
+    from test_system_form import _tampered_is_refused
+    d = derivation("tunnelling-qubit-ohmic", "secular", False)
+    c = d.compact()
+    vals = [a for a in c.abbreviations if a.kind == "rate value"]
+    assert sorted(a.name for a in vals) == ["gamma_0", "gamma_m", "gamma_p"]
+    occ = {a.symbol: a.definition for a in c.abbreviations if a.kind == "occupation"}
+    freqs = {w for w, _ in (x.args for x in occ.values())}
+    rate = d.model.reservoirs[0].rate
+    assert {a.definition for a in vals} == {rate.subs(OMEGA, w) for w in freqs}
+    assert all(a.definition.has(sp.exp) for a in vals)
+    _tampered_is_refused(d, c)
+    captured = {}
+    orig = S.prove_system
+
+    def spy(*args):
+        captured["args"] = args
+        return orig(*args)
+    S.prove_system = spy
+    try:
+        S.system_form(d)
+    finally:
+        S.prove_system = orig
+    args = list(captured["args"])
+    M = sp.Matrix(args[2])
+    g0, gm = (next(a.symbol for a in vals if a.name == n) for n in ("gamma_0", "gamma_m"))
+    i, j = next((i, j) for i in range(M.rows) for j in range(M.cols) if M[i, j].has(gm))
+    M[i, j] = M[i, j].xreplace({gm: g0, g0: gm})
+    args[2] = sp.ImmutableMatrix(M)
+    with pytest.raises(CgsymError, match="not shown"):
+        prove_system(*args)
 
 
 TWO_CUTOFFS = """
@@ -146,6 +191,9 @@ def test_two_cutoffs_not_in_the_paper(regime):
     for _, f in d.heat_currents.forms:
         exps |= {a for a in f.atoms if isinstance(a, sp.exp)}
     assert len(exps) > 1
+    # each reservoir's own rate values (two spectral densities): gamma_hotm, gamma_coldp, ...
+    names = {a.name for a in d.compact().abbreviations if a.kind == "rate value"}
+    assert {"gamma_hotm", "gamma_hotp", "gamma_coldm", "gamma_coldp"} <= names
     # partial secular: above the explicit search's size limit, so the system form only
     for form in ("auto", "explicit") if regime == "secular" else ("auto",):
         c = d.compact(form=form)
@@ -153,34 +201,3 @@ def test_two_cutoffs_not_in_the_paper(regime):
         if regime != "secular":
             assert c.system is not None
         _agrees(d, c, TWO_CUTOFFS_POINT, "hot", "cold")
-
-
-# ---------------------------------------------------------------------------
-# the shipped case that had no compact form (slow: its derivation takes 1-2 min)
-# ---------------------------------------------------------------------------
-@pytest.mark.slow
-def test_ohmic_partial_secular_not_weak_round_trip_and_document(tmp_path):
-    """The ohmic tunnelling qubit, partial secular, no weak limit (canonical currents of
-    539k terms over 138k): shown in the system form (proved), ``check`` reads each
-    current's LaTeX back to EQUAL (exact), and its document compiles."""
-    from cgsym.check import check
-    from cgsym.forms.render import compact_printer, where_latex
-    d = derivation("tunnelling-qubit-ohmic", "partial-secular", False)
-    c = d.compact()
-    assert c.system is not None and c.note == ""
-    got = _agrees(d, c, point("tunnelling-qubit-ohmic", 0), "l", "r")
-    assert got
-    p = compact_printer(c)
-    for res, J in c.heat_currents:
-        where = [x.replace(r" \equiv ", "=", 1) for x in where_latex(c, [J], p)]
-        r = check(d.model, "partial-secular", False, f"J[{res}]", p._print(J), where,
-                  latex=True, derivation=d)
-        assert r.equal and r.method == "exact", str(r)
-    if shutil.which("pdflatex") is None:
-        return
-    from cgsym.report import derivation_latex
-    from test_document import MAX_OVERFULL, compile_latex, overfull
-    tex = derivation_latex(d)
-    assert max(len(line) for line in tex.splitlines()) <= 1000
-    boxes = overfull(compile_latex(tex, tmp_path))
-    assert not boxes or max(boxes) <= MAX_OVERFULL, boxes

@@ -232,7 +232,11 @@ from conftest import SHIPPED, REGIMES, case_marks  # noqa: E402
 #: -m slow, the unreached one is skipped
 SLOW_ROUND_TRIP_MODELS = {"detuned-qubits"}
 SLOW_ROUND_TRIP: set = set()
-ROUND_TRIP = [pytest.param(m, r, w, marks=(case_marks(m, r, w) + (
+#: no explicit form (its canonical currents, 539k terms over 138k, are above the
+#: search's size limit): the round trip of the form derive shows, the system form
+#: (check reads the determinants of Cramer's rule; 24-40 s per current)
+SYSTEM_ROUND_TRIP = {("tunnelling-qubit-ohmic", "partial-secular", False)}
+ROUND_TRIP = [pytest.param(m, r, w, marks=(case_marks(m, r, w, lambdify=False) + (
     [pytest.mark.slow] if m in SLOW_ROUND_TRIP_MODELS or (m, r, w) in SLOW_ROUND_TRIP
     else [])),
     id=f"{m}-{r}-{'weak' if w else 'full'}")
@@ -252,7 +256,9 @@ def test_check_reads_back_compact_latex(name, regime, weak):
     from cgsym.check import check
     d = derivation(name, regime, weak)
     # the explicit forms (the system form's round trip: tests/test_system_form.py)
-    c = d.compact(steady_state=False, form="explicit")
+    system = (name, regime, weak) in SYSTEM_ROUND_TRIP
+    c = d.compact(steady_state=False, form="system" if system else "explicit")
+    assert c.note == "" or not system
     for res, J in c.heat_currents:
         tex, where = _compact_latex_and_where(c, J)
         r = check(name, regime, weak, f"J[{res}]", tex, where, latex=True, derivation=d)

@@ -15,7 +15,7 @@ import sympy as sp
 import cgsym
 from cgsym.errors import CgsymError
 from cgsym.forms.abbreviations import expand_abbreviations
-from cgsym.forms.system import prove_system, system_form
+from cgsym.forms.system import SHORT_KINDS, prove_system, system_form
 from cgsym.numerics import lambdify_expr, numeric_pipeline
 
 from conftest import point
@@ -54,7 +54,7 @@ def _system_numbers(c, model, vals):
     """(x, {p: J_p}) of the printed system at ``vals``: M and the currents'
     coefficients lambdified (abbreviations expanded), M x = b solved with numpy."""
     s = c.system
-    short = [a for a in c.abbreviations if a.kind in ("radical", "occupation", "rate", "entry")]
+    short = [a for a in c.abbreviations if a.kind in SHORT_KINDS]
     M = lambdify_expr(expand_abbreviations(s.matrix, short), model)(vals)
     x = np.linalg.solve(np.asarray(M, dtype=complex), np.array(s.rhs, dtype=complex))
     J = {}

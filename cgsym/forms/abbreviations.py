@@ -8,6 +8,10 @@
   order of the frequencies' values under the declared hierarchy (slow << frequency);
 * rate combinations: Gamma_p(w) = gamma_p(w) (2 n(w, T_p) + 1) -> ``Gamma_p`` with the
   same suffixes (the paper's gamma_h (2 n_h + 1));
+* rate values: gamma_p(w) itself where the rate function has an exponential (an Ohmic
+  gamma w/omega_c exp(-w/omega_c)) -> ``gamma_p`` / ``gamma_m`` / ``gamma_0`` (LaTeX
+  gamma_{+}, gamma_{-}, gamma_{0}) when the reservoirs share it, else ``gamma_lp`` ...
+  (the paper's gamma(omega_S + Omega));
 * results named through another: ``Jsec_p`` (the secular current of the same model);
 * radicals of the spectrum: each distinct radical with parameters in it (the
   sqrt(D^2 + |b|^2) of a 2x2 block of H_S) is named once, ``R`` (several: ``R_1``,
@@ -34,7 +38,8 @@ class Abbreviation:
     symbol: sp.Symbol
     definition: sp.Expr
     latex: str
-    kind: str          # "occupation" | "rate" | "result" | "denominator" | "radical"
+    kind: str          # "occupation" | "rate" | "rate value" | "result" | "denominator"
+    #                    | "radical" | "entry" | "determinant" | "unknown"
 
     def __post_init__(self):
         # a name renamed away from a model symbol (n_h -> n_h_, :func:`_unique`) is typeset
@@ -164,6 +169,38 @@ def rate_abbreviations(model, occupations) -> tuple[Abbreviation, ...]:
         tex = a.latex.replace("n_", r"\Gamma_", 1)
         out.append(Abbreviation(sp.Symbol(name, positive=True),
                                 rate * (2 * a.symbol + 1), tex, "rate"))
+    return tuple(out)
+
+
+def rate_value_abbreviations(model, occupations, taken) -> tuple[Abbreviation, ...]:
+    """gamma_p(w) itself, named once per distinct value, for the frequencies w of the
+    occupation abbreviations, where the rate function has an exponential (an Ohmic
+    gamma w/omega_c exp(-w/omega_c)): the paper's gamma(omega_S + Omega).  A value that
+    two or more reservoirs share (one spectral density) is named by the frequency only
+    (``gamma_p``, LaTeX gamma_{+}; ``gamma_0`` at the base frequency; ``gamma_2`` /
+    gamma_{2} when numbered), one reservoir's own by its occupation's suffix
+    (``gamma_lp``, gamma_{l+}).  Kind "rate value"."""
+    found = {}                  # value -> [(reservoir, occupation)]
+    for r in model.reservoirs:
+        for a in occupations:
+            w, T = a.definition.args
+            if T != r.temperature:
+                continue
+            v = r.rate.subs(OMEGA, w)
+            if v.has(sp.exp):
+                found.setdefault(v, []).append((r, a))
+    taken = set(taken)
+    out = []
+    for v, uses in found.items():
+        r, a = uses[0]
+        asc = a.name[2 + len(r.name):].rstrip("_")
+        tex = a.latex[len("n_{") + len(r.name):-1]
+        if len({u[0].name for u in uses}) > 1:
+            name, ltx = f"gamma_{asc or '0'}", rf"\gamma_{{{tex.lstrip(',') or '0'}}}"
+        else:
+            name, ltx = f"gamma_{r.name}{asc}", rf"\gamma_{{{r.name}{tex}}}"
+        name = _unique(name, taken)
+        out.append(Abbreviation(sp.Symbol(name, positive=True), v, ltx, "rate value"))
     return tuple(out)
 
 

@@ -35,7 +35,7 @@ from ..errors import CgsymError
 from ..arith.flintalg import Ring, fraction_tree, canonical_fraction
 from ..operators import ImmutableMatrix
 from .abbreviations import (Abbreviation, expand_abbreviations, occupation_abbreviations,
-                            rate_abbreviations, _taken, _unique)
+                            rate_abbreviations, rate_value_abbreviations, _taken, _unique)
 
 
 def ops(expr) -> int:
@@ -111,6 +111,11 @@ class _Space:
         self.exp_atoms = tuple(exps) if self.lattice else ()
         if self.lattice:
             self.exprs = [self.lattice.map(e) for e in self.exprs]
+        # the rate function's values gamma_p(w) (an exponential in them): generators the
+        # system form's entries are written in (cgsym.forms.system), read back as their
+        # definitions (``unsubst``)
+        self.rate_values = rate_value_abbreviations(
+            model, occ, _taken(model) | {a.name for a in occ + rates}) if self.lattice else ()
         mapping = {a.definition: a.symbol for a in occ}
         # radicals b^(p/q): one generator r_b = b^(1/Q) per base (Q = lcm of the q), with
         # the relation r_b^Q = b used to reduce products (sqrt(b)^2 = b)
@@ -155,6 +160,7 @@ class _Space:
             # relation r^Q = b can be written)
             gens |= b.free_symbols
         gens |= {o.symbol for o in occ} | {g.symbol for g in rates}
+        gens |= {v.symbol for v in self.rate_values}
         self.gens = sorted(gens, key=sp.default_sort_key)
         self.ring = Ring(self.gens)
         self.index = {g: i for i, g in enumerate(self.gens)}
@@ -192,6 +198,15 @@ class _Space:
             G, N = self._gen(g.symbol), self._gen(occ_i.symbol)
             self.subst[self.index[occ_i.symbol]] = (G * rd - rn, 2 * rn)
             self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
+        self.rate_value_parts = []      # (generator, m, P, Q): value = P t^m / Q
+        for v in self.rate_values:
+            vn, vd = fraction_tree(self.ring, self.index, self.lattice.map(v.definition))
+            self.unsubst[self.index[v.symbol]] = (vn, vd)
+            a, P = self._t_monomial(vn)
+            b, Q = self._t_monomial(vd)
+            if a is not None and b is not None:
+                self.rate_value_parts.append((v.symbol, tuple(x - y for x, y in zip(a, b)),
+                                              P, Q))
 
     # -----------------------------------------------------------------------
     # relations between radicals (issue 12: readable forms of radical spectra)
@@ -496,6 +511,44 @@ class _Space:
                 degs[i] = D
         memo[id(form)] = (form, degs)
         return degs
+
+    def _t_monomial(self, p):
+        """(exponents of the t_m, cofactor) when p = t^e x (cofactor free of the t_m),
+        else (None, None)."""
+        parts = self.peel(p, sorted(self.exp_gens))
+        if len(parts) != 1:
+            return None, None
+        (e, c), = parts.items()
+        return e, c
+
+    def split_by_rate_values(self, num, den):
+        """num/den = sum_k gamma_k c_k + c_0 with each gamma_k a rate value
+        (``rate_values``) picked out by its exponential (the t_m monomial of the rate at
+        its frequency): ({generator or None: (c_num, c_den)}), or None when a term's
+        exponential is no rate value's, or its coefficient is not divisible by the
+        value's prefactor (num/den is then not linear in the rate values)."""
+        if not self.rate_value_parts or num.is_zero():
+            return None
+        u, dprime = self._t_monomial(den)
+        if u is None:
+            return None
+        out = {}
+        for v, c in self.peel(num, sorted(self.exp_gens)).items():
+            e = tuple(x - y for x, y in zip(v, u))
+            if not any(e):
+                key, q = None, c
+            else:
+                for sym, m, P, Q in self.rate_value_parts:
+                    if m != e:
+                        continue
+                    q, r = divmod(c, P)
+                    if r.is_zero():
+                        key, q = sym, q * Q
+                        break
+                else:
+                    return None
+            out[key] = out.get(key, self.ring.ctx.from_dict({})) + q
+        return {k: (q, dprime) for k, q in out.items() if not q.is_zero()}
 
     def _strip_exp(self, num, den):
         """(num, den) with the largest monomial in the t_m dividing both cancelled."""
@@ -1713,7 +1766,7 @@ def _space_abbreviations(space, model, n_quantities) -> list:
     is brought to the radicals' normal form first, so only the radicals the forms use
     are named), then the occupations and rates, their definitions written through the
     radicals' names."""
-    base = list(space.occupations + space.rates)
+    base = list(space.occupations + space.rates + space.rate_values)
     if not space.rad_gen:
         return base
     for k in range(n_quantities):

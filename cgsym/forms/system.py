@@ -12,7 +12,9 @@ where the regime keeps them, the coherences x_kl + i y_kl = <k|rho|l>.  The form
     1 = sum_k p_k             (the trace, in place of that row)
     J_p = sum_k c^p_k x_k     (c^p_k = Tr[H_S D_p[E_k]], reservoir p's own part)
 
-with every entry written through the compact abbreviations (n_p, Gamma_p), and the
+with every entry written through the compact abbreviations (n_p, Gamma_p; where the
+rate function has an exponential, an entry linear in its values is written in them,
+gamma_k c_k with gamma_k = gamma_p(w_k) named once, the paper's gamma(omega_S + Omega)), and the
 unknowns defined by Cramer's rule, x_k = D_k / D (D the system's determinant, D_k the
 determinant with column k replaced by the right-hand side), so JSON and LaTeX read back
 as values.
@@ -74,6 +76,11 @@ class LinearSystem(Printable):
 
 
 # ---------------------------------------------------------------------------
+
+#: the abbreviations a system's entries and currents are written in (not the
+#: determinants and unknowns of Cramer's rule)
+SHORT_KINDS = ("radical", "occupation", "rate", "rate value", "entry")
+
 def _unknown_names(labels, taken):
     out = []
     for kind, a, b in labels:
@@ -174,14 +181,12 @@ def system_form(d, steady_state: bool = True):
     built = {}
     for k, (i, j) in enumerate(block):
         num, den = space.fraction(k)
-        built[(i, j)] = _search(space, num, den, abbrs).build() if not num.is_zero() \
-            else sp.S.Zero
+        built[(i, j)] = _entry(space, num, den, abbrs)
     off = len(block)
     cforms = {}
     for k, key in enumerate(coef):
         num, den = space.fraction(off + k)
-        cforms[key] = _search(space, num, den, abbrs).build() if not num.is_zero() \
-            else sp.S.Zero
+        cforms[key] = _entry(space, num, den, abbrs)
     off += len(coef)
     tfrac = {key: space.fraction(off + k) for k, key in enumerate(T)}
     # the trace row replaces the population row with the most operations
@@ -243,6 +248,25 @@ def system_form(d, steady_state: bool = True):
     return CompactForms(model, d.regime, d.weak_internal, tuple(currents), None,
                         tuple(kept + dets + unknowns), tuple(counts),
                         time.perf_counter() - t0, system=system)
+
+
+def _entry(space, num, den, abbrs):
+    """An entry's form: the compact search's, or, where the entry is linear in the
+    rate function's values (an Ohmic gamma(w) at each frequency, ``space.rate_values``),
+    sum_k gamma_k c_k with each c_k searched, whichever has fewer operations."""
+    from .compact import _search, ops
+    if num.is_zero():
+        return sp.S.Zero
+    plain = _search(space, num, den, abbrs).build()
+    parts = space.split_by_rate_values(num, den)
+    if not parts:
+        return plain
+    terms = []
+    for sym, (cn, cd) in parts.items():
+        c = _search(space, cn, cd, abbrs).build()
+        terms.append(c if sym is None else sym * c)
+    named = sp.Add(*terms)
+    return named if ops(named) < ops(plain) else plain
 
 
 def _named_entries(M, taken, abbrs):
@@ -468,7 +492,7 @@ _CRAMER = ("unique solution by Cramer's rule: x_k = D_k / D, D the determinant o
 def _short(c):
     """The radical, occupation, rate and entry abbreviations (not the determinants and
     unknowns)."""
-    return [a for a in c.abbreviations if a.kind in ("radical", "occupation", "rate", "entry")]
+    return [a for a in c.abbreviations if a.kind in SHORT_KINDS]
 
 
 def system_text(c, what=("heat-currents", "steady-state")) -> str:
@@ -529,7 +553,7 @@ def system_latex_body(c, printer) -> str:
     rows += [rf"J_{{{name}}} = {printer._print(J)}" for name, J in c.heat_currents]
     exprs = list(c.system.matrix) + [J for _, J in c.heat_currents]
     rows += [w for w, a in zip(where_latex(c, exprs, printer), c.used(exprs))
-             if a.kind in ("radical", "occupation", "rate", "entry")]
+             if a.kind in SHORT_KINDS]
     rows.append(r"x_k = \frac{D_k}{D} \quad \text{(Cramer's rule: $D$ the determinant of "
                 r"the system, $D_k$ with column $k$ replaced by the right-hand side)}")
     return r"\begin{gathered}" + r" \\ ".join(rows) + r"\end{gathered}"

@@ -45,6 +45,9 @@ CASES = [
     # not shipped in this form: two slow parameters (delta, g)
     ("detuned-qubits (two slow parameters), partial secular, weak internal",
      "detuned-qubits", "partial-secular", True, "h", None),
+    # several exponentials (an Ohmic rate at omega_S, omega_S +- Omega): cgsym/arith/exps.py
+    ("tunnelling-qubit-ohmic, secular, no weak limit (exponentials)",
+     "tunnelling-qubit-ohmic", "secular", False, "l", None),
 ]
 
 #: results above the default size limit of ``derive`` (``compact(max_nodes=None)``):
@@ -56,6 +59,8 @@ LARGE = [
      False, "h", None),
     ("detuned-qubits, partial secular, no weak limit (radicals)", "detuned-qubits",
      "partial-secular", False, "h", None),
+    ("tunnelling-qubit-ohmic, partial secular, no weak limit (exponentials; 539k-term "
+     "numerator)", "tunnelling-qubit-ohmic", "partial-secular", False, "l", None),
 ]
 
 
