@@ -69,3 +69,29 @@ def test_document_reads_like_the_paper():
     # --only keeps the document to the asked parts
     only = derivation_latex(d, ("heat-currents",))
     assert r"J_{h} &=" in only and r"\rho_{ee,ee}" not in only and "L_{h,1}" not in only
+
+
+def test_spectrum_section_writes_the_radicals_by_name():
+    """The eigenstates, energies, Bohr frequencies and eigenoperators use the Notation's
+    R = sqrt(delta^2 + 4 g^2) (and sqrt(R) for its fourth root), never the raw radicand,
+    and the renaming keeps every value (checked exactly for the energies and numerically
+    for the eigenvector entries at an odd point)."""
+    import sympy as sp
+    from cgsym.forms.document import _radical_namer
+    d = derivation("detuned-qubits", "secular", True)
+    tex = derivation_latex(d)
+    spec = tex[tex.index("Eigenstates and eigenoperators"):tex.index("Master equation")]
+    assert r"\sqrt[4]" not in spec and r"\delta^{2} + 4 g^{2}" not in spec
+    assert r"E_{\psi_{2}} &= \frac{R}{2}" in spec
+    comp = d.compact()
+    named = _radical_namer(comp)
+    back = {a.symbol: comp.canonical_definition(a) for a in comp.abbreviations
+            if a.kind == "radical"}
+    from conftest import point
+    vals = point("detuned-qubits", 0)
+    pt = {q.symbol: sp.Rational(str(vals[q.name])) for q in d.model.parameters}
+    for s in d.spectrum.states:
+        assert sp.simplify(named(s.energy).xreplace(back) - s.energy) == 0
+        for c in s.vector:
+            a, b = named(c).xreplace(back).xreplace(pt), c.xreplace(pt)
+            assert abs(sp.N(a - b, 30)) < 1e-25

@@ -23,6 +23,10 @@ from .compact import exceeds_size_limit, size_limit_note
 _PAULI = {"sx": "x", "sy": "y", "sz": "z", "sp": "+", "sm": "-"}
 
 
+
+#: abbreviations defined once in the Notation subsection (occupations, rates, radicals)
+NOTATION_KINDS = ("occupation", "rate", "rate value", "radical")
+
 def _esc(s: str) -> str:
     return s.replace("_", r"\_")
 
@@ -163,13 +167,14 @@ def derivation_document(d, only=SECTIONS, compact_form: str = "auto") -> str:
         _model_section(doc, d, names)
     # every abbreviation of the document defined once, before its first use
     notation = [a for a in (comp.abbreviations if comp else ()) if a.kind == "radical"] \
-        + list(occ) + [a for a in (comp.abbreviations if comp else ()) if a.kind == "rate"]
+        + list(occ) + [a for a in (comp.abbreviations if comp else ())
+                       if a.kind in ("rate", "rate value")]
     if notation:
         doc.text(r"\subsection*{Notation}")
-        doc.text("Occupations and rate combinations used below:")
+        doc.text("Occupations and rates used below:")
         doc.where(notation, p, label="")
     if "spectrum" in only:
-        _spectrum_section(doc, d, p)
+        _spectrum_section(doc, d, p, _radical_namer(comp))
     if "gamma" in only:
         doc.text(r"\subsection*{$\gamma$ matrices}")
         rows = []
@@ -239,22 +244,50 @@ def _model_section(doc, d, names):
              "Product basis: " + ", ".join(f"${_ket(b)}$" for b in model.basis) + ".")
 
 
-def _spectrum_section(doc, d, p):
+def _radical_namer(comp):
+    """expr -> expr with each radical of the Notation (R = sqrt(delta^2 + 4 g^2)) written
+    by its name, any power b^(k/2) of its radicand included (b^(1/4) = sqrt(R) when
+    b > 0; a renaming: the value is the same)."""
+    rads = {}
+    for a in (comp.abbreviations if comp else ()):
+        if a.kind == "radical":
+            base, e = comp.canonical_definition(a).as_base_exp()
+            rads[base] = (a.symbol, e)
+    if not rads:
+        return lambda x: x
+
+    def walk(x):
+        if x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer and x.base in rads:
+            sym, e = rads[x.base]
+            k = x.exp / e
+            # (b^e)^k = b^(e k) for every k when b > 0 (principal roots), else for
+            # integer k only
+            if k.is_Integer or x.base.is_positive:
+                return sym ** k
+        if not x.args:
+            return x
+        return x.func(*[walk(a) for a in x.args])
+    return lambda x: walk(sp.sympify(x))
+
+
+def _spectrum_section(doc, d, p, named=lambda x: x):
+    """Eigenstates, energies, Bohr frequencies and eigenoperators (``named``: the
+    spectrum's radicals written by their Notation names)."""
     spec = d.spectrum
     model = d.model
     doc.text(r"\subsection*{Eigenstates and eigenoperators}")
     rows = []
     for s in spec.states:
-        vec = sum((c * sp.Symbol(f"ket_{k}", commutative=False)
+        vec = sum((named(c) * sp.Symbol(f"ket_{k}", commutative=False)
                    for k, c in enumerate(s.vector) if c != 0), sp.S.Zero)
         kn = {sp.Symbol(f"ket_{k}", commutative=False): _ket(b)
               for k, b in enumerate(model.basis)}
         pk = PaperPrinter(model, {"symbol_names": kn})
         if s.label not in model.basis:      # a product state needs no expansion
             rows += align_rows(_ket(s.label), vec, pk)
-        rows += align_rows(rf"E_{{{_label(s.label)}}}", s.energy, p)
+        rows += align_rows(rf"E_{{{_label(s.label)}}}", named(s.energy), p)
     doc.align(rows)
-    rows = [f"\\omega_{{{m}}} &= {p._print(w)}" for m, w in spec.frequencies]
+    rows = [f"\\omega_{{{m}}} &= {p._print(named(w))}" for m, w in spec.frequencies]
     doc.text(r"Bohr frequencies $\omega_m$, with $[H_S, X_{p,m}] = \omega_m X_{p,m}$ and "
              r"$\bar X_p(t) = \sum_m X_{p,m} e^{i\omega_m t}$:")
     doc.align(rows)
@@ -269,7 +302,7 @@ def _spectrum_section(doc, d, p):
                 if c != 0:
                     s = sp.Symbol(f"kb_{i}_{j}", commutative=False)
                     kb[s] = _ket(labels[i]) + _bra(labels[j])
-                    expr += c * s
+                    expr += named(c) * s
         pk = PaperPrinter(model, {"symbol_names": kb})
         rows += align_rows(f"X_{{{e.reservoir},{e.index}}}", expr, pk)
     doc.text("Eigenoperators as ket-bras of the eigenstates:")
@@ -366,7 +399,7 @@ def _steady_state_section(doc, d, comp, p, only):
                     rows += align_rows(rf"\rho_{{{_entry(labels[i], labels[j])}}}", M[i, j], p)
         doc.align(rows)
         named = [a for a in comp.used(list(M))
-                 if a.kind not in ("occupation", "rate", "radical")]
+                 if a.kind not in NOTATION_KINDS]
         doc.where(named, p)
         doc.text(r"($\rho$ is Hermitian: the entries below the diagonal are the complex "
                  r"conjugates.)")
@@ -380,7 +413,7 @@ def _steady_state_section(doc, d, comp, p, only):
             rows += align_rows(f"J_{{{name}}}", J, p)
         doc.align(rows)
         doc.where([a for a in comp.used([J for _, J in comp.heat_currents])
-                   if a.kind not in ("occupation", "rate", "radical") and a not in named], p)
+                   if a.kind not in NOTATION_KINDS and a not in named], p)
     from ..structured import is_structured
     form = d.steady_state.form
     if is_structured(form) and ("heat-currents" in only or "steady-state" in only):
