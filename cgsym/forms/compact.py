@@ -589,6 +589,11 @@ class _Space:
         """Preset the k-th quantity (num, den) in this ring (from a RationalForm)."""
         if self.exp_gens:
             num, den = self._strip_exp(num, den)
+            # the lattice's generators change flint's term order, so the sign of the
+            # leading term no longer follows the old atoms: a denominator with more
+            # negative than positive coefficients is negated, with its numerator
+            if 2 * sum(1 for c in den.coeffs() if c < 0) > len(den):
+                num, den = -num, -den
         self._raw[k] = (self.reduce_iota(num), den)
 
     def _map_radicals(self, e):
