@@ -95,3 +95,29 @@ def test_spectrum_section_writes_the_radicals_by_name():
         for c in s.vector:
             a, b = named(c).xreplace(back).xreplace(pt), c.xreplace(pt)
             assert abs(sp.N(a - b, 30)) < 1e-25
+
+
+def test_lindblad_rates_and_jumps_use_the_rate_values():
+    """With an Ohmic rate the gamma matrices, the Lindblad rates and the jumps are
+    written in the Notation's rate values (gamma_0, gamma_+-: the paper's
+    gamma(omega_S +- Omega)); each rewrite keeps the value (substituting back gives the
+    canonical entry exactly)."""
+    import sympy as sp
+    from cgsym.forms.document import _renamer
+    d = derivation("tunnelling-qubit-ohmic", "secular", False)
+    tex = derivation_latex(d)
+    assert r"r_{r,2} &= \gamma_{0} \left(n_{r} + 1\right)" in tex
+    assert r"\mathcal{J}_{l}^{+}\rho &= \left(\gamma_{+} \left(n_{l+} + 1\right)\right)" in tex
+    comp = d.compact()
+    vals = [a for a in comp.abbreviations if a.kind == "rate value"]
+    occ = {a.definition: a.symbol for a in comp.abbreviations if a.kind == "occupation"}
+    rename = _renamer(occ, vals)
+    back = {a.symbol: a.definition for a in vals}
+    back.update({s: w for w, s in occ.items()})
+    seen = 0
+    for g in d.rates.gammas:
+        for e in g.matrix:
+            r = rename(e)
+            seen += any(r.has(a.symbol) for a in vals)
+            assert sp.expand(sp.powsimp(sp.expand(r.xreplace(back) - e))) == 0
+    assert seen >= 6

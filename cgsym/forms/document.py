@@ -154,7 +154,9 @@ def derivation_document(d, only=SECTIONS, compact_form: str = "auto") -> str:
     p = PaperPrinter(model, {"symbol_names": names})
     # the canonical atoms n(w, T) (an occupation of the compact forms is written through
     # the radicals' names, R)
-    to_n = {comp.canonical_definition(a) if comp else a.definition: a.symbol for a in occ}
+    to_n = _renamer({comp.canonical_definition(a) if comp else a.definition: a.symbol
+                     for a in occ},
+                    [a for a in (comp.abbreviations if comp else ()) if a.kind == "rate value"])
     doc = _Doc()
     title = f"{model.name}: {d.regime} regime" + (", weak internal coupling"
                                                     if d.weak_internal else "")
@@ -180,7 +182,7 @@ def derivation_document(d, only=SECTIONS, compact_form: str = "auto") -> str:
         rows = []
         for g in d.rates.gammas:
             idx = ",".join(str(m) for m in g.indices)
-            rows += _matrix_rows(rf"\gamma^{{({g.reservoir})}}", g.matrix.xreplace(to_n), p,
+            rows += _matrix_rows(rf"\gamma^{{({g.reservoir})}}", g.matrix.applyfunc(to_n), p,
                                  [str(m) for m in g.indices], sym=True)
             doc.text(rf"Reservoir ${g.reservoir}$, $m, n \in \{{{idx}\}}$: "
                      rf"positivity {_esc(g.positivity.status)}.")
@@ -242,6 +244,29 @@ def _model_section(doc, d, names):
                      rf"with rate function $\gamma_{{{r.name}}}(\omega) = {pp.doprint(r.rate)}$")
     doc.text("Coupling $H_I = \\sum_p X_p \\otimes B_p$; " + "; ".join(items) + ". "
              "Product basis: " + ", ".join(f"${_ket(b)}$" for b in model.basis) + ".")
+
+
+def _renamer(occupations: dict, rate_values):
+    """expr -> expr with the canonical occupations n(w, T) written as their symbols and,
+    where a rate value of the Notation (gamma_0 = gamma omega_S e^(-omega_S/omega_c) /
+    omega_c) is a factor, by its name; each rewrite is kept only when substituting the
+    definition back gives the same expression exactly (expanded difference 0)."""
+    back = {a.symbol: a.definition for a in rate_values}
+
+    def rename(e):
+        e = sp.sympify(e).xreplace(occupations)
+        if not back or e.is_Number:
+            return e
+        out = e
+        for a in rate_values:
+            if not out.has(*a.definition.atoms(sp.exp)):
+                continue
+            new = out.subs(a.definition, a.symbol)
+            if new != out and sp.expand(sp.powsimp(
+                    sp.expand(new.xreplace(back) - out))) == 0:
+                out = new
+        return out
+    return rename
 
 
 def _radical_namer(comp):
@@ -328,10 +353,10 @@ def _master_equation_section(doc, d, p, lindblad, to_n):
     count = {}
     for c in channels:
         k = count[c.reservoir] = count.get(c.reservoir, 0) + 1
-        rows += align_rows(f"r_{{{c.reservoir},{k}}}", c.rate.xreplace(to_n), p)
+        rows += align_rows(f"r_{{{c.reservoir},{k}}}", to_n(c.rate), p)
         xs = {sp.Symbol(f"X_{c.reservoir}_{m}".replace("-", "m"), commutative=False):
               f"X_{{{c.reservoir},{m}}}" for m, _ in c.combination}
-        L = sum((coef.xreplace(to_n) * sp.Symbol(f"X_{c.reservoir}_{m}".replace("-", "m"), commutative=False)
+        L = sum((to_n(coef) * sp.Symbol(f"X_{c.reservoir}_{m}".replace("-", "m"), commutative=False)
                  for m, coef in c.combination), sp.S.Zero)
         pk = PaperPrinter(d.model, {"symbol_names": {**p._settings.get("symbol_names", {}),
                                                      **xs}})

@@ -221,14 +221,15 @@ class JumpDecomposition(Printable):
 
     def latex_rows(self, printer, replace=None) -> list:
         r"""``align`` rows :math:`\mathcal J_p^{\pm}\rho = \ldots`, one term per row when a
-        direction has several (``replace``: a substitution applied to the rates, e.g. the
-        document's occupation symbols)."""
+        direction has several (``replace``: a substitution dict, or a function, applied to
+        the rates, e.g. the document's occupation symbols)."""
         rows = []
         for res in self.reservoirs:
             for dr in DIRECTIONS:
                 js = self.of(res, dr)
                 for i, j in enumerate(js):
-                    rate = j.rate.xreplace(replace) if replace else j.rate
+                    rate = (replace(j.rate) if callable(replace) else
+                            j.rate.xreplace(replace)) if replace else j.rate
                     term = (rf"\left({printer._print(rate)}\right) X_{{{res},{j.m}}}\,\rho\, "
                             rf"X_{{{res},{j.n}}}^\dagger")
                     lhs = rf"\mathcal{{J}}_{{{res}}}^{{{dr}}}\rho &= " if i == 0 else r"&\quad + "
