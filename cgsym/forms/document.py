@@ -253,15 +253,26 @@ def _renamer(occupations: dict, rate_values):
     definition back gives the same expression exactly (expanded difference 0)."""
     back = {a.symbol: a.definition for a in rate_values}
 
+    def norm(x):
+        # one exponential per product, its argument expanded (exp(-W/wc) exp(-w/wc) and
+        # exp(-(W + w)/wc) both become exp(-W/wc - w/wc))
+        x = sp.powsimp(x, combine="exp")
+        return x.replace(lambda y: isinstance(y, sp.exp),
+                         lambda y: sp.exp(sp.expand(y.args[0])))
+    defs = [(a.symbol, norm(a.definition)) for a in rate_values]
+
     def rename(e):
         e = sp.sympify(e).xreplace(occupations)
         if not back or e.is_Number:
             return e
         out = e
-        for a in rate_values:
-            if not out.has(*a.definition.atoms(sp.exp)):
+        for sym, dfn in defs:
+            if not e.has(sp.exp):
+                break
+            cand = norm(out)
+            new = cand.subs(dfn, sym)
+            if new == cand:
                 continue
-            new = out.subs(a.definition, a.symbol)
             if new != out and sp.expand(sp.powsimp(
                     sp.expand(new.xreplace(back) - out))) == 0:
                 out = new
