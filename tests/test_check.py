@@ -121,7 +121,8 @@ def _round_trip_cases():
     for name in SHIPPED:
         for regime in REGIMES:
             for weak in (True, False):
-                yield pytest.param(name, regime, weak, marks=case_marks(name, regime, weak),
+                yield pytest.param(name, regime, weak,
+                                   marks=case_marks(name, regime, weak, trees=True),
                                    id=f"{name}-{regime}-{'weak' if weak else 'full'}")
 
 

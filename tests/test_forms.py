@@ -232,7 +232,7 @@ from conftest import SHIPPED, REGIMES, case_marks  # noqa: E402
 #: -m slow, the unreached one is skipped
 SLOW_ROUND_TRIP_MODELS = {"detuned-qubits"}
 SLOW_ROUND_TRIP: set = set()
-ROUND_TRIP = [pytest.param(m, r, w, marks=(case_marks(m, r, w) + (
+ROUND_TRIP = [pytest.param(m, r, w, marks=(case_marks(m, r, w, trees=True) + (
     [pytest.mark.slow] if m in SLOW_ROUND_TRIP_MODELS or (m, r, w) in SLOW_ROUND_TRIP
     else [])),
     id=f"{m}-{r}-{'weak' if w else 'full'}")
