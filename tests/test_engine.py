@@ -23,6 +23,7 @@ import cgsym
 from cgsym.numerics import lambdify_expr, numeric_pipeline
 
 from conftest import (
+    FORM_EVALUATED_CASES,
     REGIMES,
     SHIPPED,
     case_marks,
@@ -214,7 +215,28 @@ def test_liouvillian_preserves_hermiticity_exactly(name, regime, weak):
 def test_first_law_exact(name, regime, weak):
     """sum_p J_p = 0 identically at the steady state."""
     hc = derivation(name, regime, weak).heat_currents
+    if (name, regime, weak) in FORM_EVALUATED_CASES:
+        # no SymPy tree of its currents (J_l alone: 222 s, 1.3 GB): the same identity on
+        # their exact forms, sum_p num_p / den_p = 0 as python-flint polynomials
+        assert _forms_sum_to_zero([f for _, f in hc.forms])
+        return
     assert exactly_zero(sum((J for _, J in hc.currents), sp.S.Zero))
+
+
+def _forms_sum_to_zero(forms) -> bool:
+    """sum_k nums_k[0] / den_k == 0 exactly (one-value RationalForms of one ring)."""
+    ctx = forms[0].ring.ctx
+    assert all(f.ring.ctx is ctx and len(f) == 1 for f in forms)
+    den = forms[0].den
+    if all(f.den == den for f in forms):          # one common denominator: add numerators
+        total = forms[0].nums[0]
+        for f in forms[1:]:
+            total += f.nums[0]
+        return total.is_zero()
+    total, q = forms[0].nums[0], den              # num/q + n_k/d_k = (num d_k + n_k q)/(q d_k)
+    for f in forms[1:]:
+        total, q = total * f.den + f.nums[0] * q, q * f.den
+    return total.is_zero()
 
 
 @pytest.mark.parametrize("k", (0, 1), ids=POINT_IDS)
@@ -325,7 +347,12 @@ def test_gibbs_state_two_reservoirs_equal_temperatures_secular():
 # gamma matrices: positivity is checked, not assumed
 # ---------------------------------------------------------------------------
 def _expected_positivity(name, regime, weak):
-    if name == "v-type-three-level" and regime == "partial-secular" and not weak:
+    # Ohmic rates without the weak limit: Gamma((w_m + w_n)/2) of a non-flat rate is not
+    # a positive matrix (the V-type atom; the ohmic tunnelling qubit, whose 3 x 3 blocks
+    # have a negative eigenvalue of -2e-7 even at the odd points, -0.013 at the point
+    # derive reports; confirmed by the numeric pipeline in the test)
+    if name in ("v-type-three-level", "tunnelling-qubit-ohmic") and \
+            regime == "partial-secular" and not weak:
         return "not positive"
     return "positive"
 
@@ -343,6 +370,12 @@ def test_gamma_positivity_status(name, regime, weak):
         assert g.matrix == g.matrix.T  # Gamma((w_m + w_n)/2) is symmetric in m, n
         if regime == "secular":
             assert g.matrix.is_diagonal()
+        if g.positivity.status == "not positive":
+            # the reported eigenvalue, recomputed by the independent numeric pipeline
+            vals = dict(g.positivity.point)
+            num = numeric_pipeline(d.model, vals, regime, weak)
+            lo = np.linalg.eigvalsh(num.gamma[g.reservoir][1])[0]
+            assert lo < 0 and lo == pytest.approx(g.positivity.min_eigenvalue, rel=RTOL)
 
 
 def test_vtype_partial_secular_negative_eigenvalue_is_real():

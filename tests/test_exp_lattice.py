@@ -13,7 +13,7 @@ and on a model that is not in the paper (two cutoffs, other names), each form ch
 against the independent numeric pipeline with Sum_p J_p = 0 and heat flowing from hot
 to cold.  The large case (slow) is in the every-shipped-case tests: its system form in
 test_system_form.py, its JSON against the numeric pipeline in test_forms.py, its
-``check`` round trip (test_forms.SYSTEM_ROUND_TRIP) and its document (test_document.py)."""
+``check`` round trip (test_forms, the system form) and its document (test_document.py)."""
 from __future__ import annotations
 
 import numpy as np

@@ -220,8 +220,8 @@ def test_tampered_tunnelling_qubit_is_refused():
 
 @pytest.mark.slow
 def test_ohmic_tunnelling_qubit_partial_secular_not_weak():
-    """The shipped model whose million-node closed forms are too large for the lambdify
-    tests (conftest.UNREACHED_CASES): its system form (exp(-w/omega_c) inside the rates,
+    """The shipped model whose million-node closed forms are too large to lambdify
+    (conftest.FORM_EVALUATED_CASES): its system form (exp(-w/omega_c) inside the rates,
     several exponentials read on a lattice, cgsym/arith/exps.py) is proved and agrees
     with the numeric pipeline, trace 1, Sum J = 0."""
     d, c = _check("tunnelling-qubit-ohmic", "partial-secular", 8)

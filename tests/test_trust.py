@@ -224,7 +224,7 @@ def _check_prints(d):
 EXPENSIVE_TO_PRINT = ("detuned-qubits", "tunnelling-qubit-ohmic")
 WALK = [pytest.param(m, "partial-secular", True, marks=case_marks(m, "partial-secular", True),
                      id=f"{m}-weak") for m in SHIPPED if m not in EXPENSIVE_TO_PRINT]
-WALK_SLOW = [pytest.param(m, r, w, marks=[pytest.mark.slow] + case_marks(m, r, w),
+WALK_SLOW = [pytest.param(m, r, w, marks=[pytest.mark.slow] + case_marks(m, r, w, trees=True),
                           id=f"{m}-{r}-{'weak' if w else 'full'}")
              for m in SHIPPED for r in ("secular", "partial-secular") for w in (False, True)
              if (r, w) != ("partial-secular", True) or m in EXPENSIVE_TO_PRINT]

@@ -4,7 +4,7 @@
     python tests/cases/generate_closed_forms.py --fast     # only the default-run cases
 
 For each shipped model, regime and weak-internal limit (the cases of
-``tests/conftest.py`` except UNREACHED_CASES), the steady state rho_ss and every heat
+``tests/conftest.py`` except FORM_EVALUATED_CASES, whose SymPy trees are not built), the steady state rho_ss and every heat
 current J_p are written as ``sympy.srepr`` strings.  They were generated from main
 *before* the exact common-denominator representation (``cgsym.arith.rational_form``) was
 introduced; ``tests/test_rational_form.py`` proves that today's derivation gives the
@@ -41,7 +41,7 @@ def _one(name, regime, weak, q):
 
 
 def main() -> None:
-    from conftest import REGIMES, SHIPPED, SLOW_CASES, UNREACHED_CASES, case_id
+    from conftest import FORM_EVALUATED_CASES, REGIMES, SHIPPED, SLOW_CASES, case_id
     ap = argparse.ArgumentParser()
     ap.add_argument("--fast", action="store_true")
     ap.add_argument("--only-slow", action="store_true")
@@ -52,7 +52,7 @@ def main() -> None:
         for regime in REGIMES:
             for weak in (False, True):
                 key = (name, regime, weak)
-                if key in UNREACHED_CASES or (args.fast and key in SLOW_CASES) \
+                if key in FORM_EVALUATED_CASES or (args.fast and key in SLOW_CASES) \
                         or (args.only_slow and key not in SLOW_CASES):
                     continue
                 q = mp.Queue()
