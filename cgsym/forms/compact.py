@@ -1582,15 +1582,16 @@ def compact(d, secular: bool = True, steady_state: bool = True,
     if above:
         return _canonical_forms(d, steady_state, size_limit_note(max_nodes)
                                 + (f"; {why}" if why else ""))
+    beat = _current_ops(sysf) if sysf is not None else None
     try:
-        out = _compact(d, secular, steady_state)
+        out = _compact(d, secular, steady_state, beat=beat)
     except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, RecursionError,
             sp.PolynomialError, CgsymError) as exc:
         if sysf is not None:
             return sysf
         return _canonical_forms(d, steady_state, f"compact forms unavailable "
                                 f"({type(exc).__name__}: {str(exc)[:200]})")
-    if sysf is not None and _current_ops(sysf) < _current_ops(out):
+    if out is None or (sysf is not None and _current_ops(sysf) < _current_ops(out)):
         return sysf
     return out
 
@@ -1627,13 +1628,16 @@ def _canonical_forms(d, steady_state, why) -> CompactForms:
                         why + "; the canonical forms are shown")
 
 
-def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms:
+def _compact(d, secular: bool = True, steady_state: bool = True,
+             beat: int | None = None) -> CompactForms | None:
     """Compact forms of a :class:`~cgsym.derivation.Derivation`'s public results.
 
     Works only from ``d.heat_currents.currents``, ``d.steady_state.matrix``,
     ``d.rates`` and ``d.spectrum``.  ``secular=False`` skips the J_sec x factor
     candidate (it derives the secular regime of the same model); ``steady_state=False``
-    skips the steady state.
+    skips the steady state.  ``beat``: the system form's count of the currents; when the
+    explicit currents have more operations it is shown, so None is returned before the
+    steady state's search (its forms and counts would not be shown).
     """
     t0 = time.perf_counter()
     model = d.model
@@ -1701,6 +1705,8 @@ def _compact(d, secular: bool = True, steady_state: bool = True) -> CompactForms
         form = _proved_or_plain(space, form, canonical[i], i, abbrs, f"J_{name}")
         currents.append((name, form))
         counts.append((f"J_{name}", total_ops([form], abbrs)))
+    if beat is not None and beat < sum(k for _, k in counts):
+        return None
     # ---- steady state: rho = N / D, D named once -------------------------------
     rho_c = None
     if unique:

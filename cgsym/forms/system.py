@@ -144,11 +144,11 @@ def system_form(d, steady_state: bool = True):
     names = list(hcs.reservoirs)
     # raw entries: the block, the currents' coefficients, the basis change
     coef = {}
+    heis = {p: _heisenberg_energy(blk.me_eig, H, p) for p in names}
     for j, c in enumerate(labels):
-        Ej = coordinate_matrix(c, dim)
+        Ej = sp.Matrix(coordinate_matrix(c, dim))
         for p in names:
-            Dp = sp.Matrix(blk.me_eig.dissipate(Ej, p))
-            coef[(p, j)] = sp.expand((H * Dp).trace())
+            coef[(p, j)] = sp.expand((heis[p] * Ej).trace())
     U = sp.Matrix(me.spectrum.unitary)
     from ..operators import adjoint
     Ud = sp.Matrix(adjoint(U, model.adjoint_mode))
@@ -248,6 +248,22 @@ def system_form(d, steady_state: bool = True):
     return CompactForms(model, d.regime, d.weak_internal, tuple(currents), None,
                         tuple(kept + dets + unknowns), tuple(counts),
                         time.perf_counter() - t0, system=system)
+
+
+def _heisenberg_energy(me, H, reservoir):
+    """A_p = D_p^dagger[H] = sum_t r_t (X_n^dagger H X_m - {X_n^dagger X_m, H}/2), so
+    that Tr[H D_p[E]] = Tr[A_p E] for every E (cyclicity of the trace): one adjoint
+    dissipation per reservoir instead of one dissipation per unknown (the coefficients
+    are proved against the canonical currents anyway)."""
+    from ..operators import adjoint
+    real = me.model.adjoint_mode
+    A = sp.zeros(H.rows, H.cols)
+    for t in me.reservoir_terms(reservoir):
+        Xm = sp.Matrix(t.X_m)
+        XnH = sp.Matrix(adjoint(t.X_n, real))
+        K = XnH * Xm
+        A += t.rate * (XnH * H * Xm - (K * H + H * K) / 2)
+    return A.applyfunc(sp.expand)
 
 
 def _entry(space, num, den, abbrs):
