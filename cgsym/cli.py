@@ -102,7 +102,7 @@ def cmd_derive(args):
         sys.stdout.write(derivation_latex(d, only, form))
     else:
         from .report import derivation_text
-        print(derivation_text(d, only, form))
+        print(derivation_text(d, only, form, canonical=getattr(args, "canonical", False)))
     return 0
 
 
@@ -381,6 +381,9 @@ def build_parser():
     d.add_argument("--only", default=None, metavar="PART[,PART...]",
                    help="print only these parts: spectrum, gamma, master-equation, lindblad, jumps, "
                         "steady-state, heat-currents (comma-separated)")
+    d.add_argument("--canonical", action="store_true",
+                   help="print canonical results of any size as text (by default one above "
+                        "200,000 terms is named, not printed: 150 MB of text)")
     d.add_argument("--compact-form", choices=("auto", "explicit", "system"), default="auto",
                    help="compact forms: the shorter of the two (auto), closed forms "
                         "(explicit) or the steady state as the linear system it solves with "

@@ -430,3 +430,21 @@ def test_check_catches_a_changed_compact_latex(name, regime, weak, capsys):
                   + ["--quantity", "J[h]", "--expr", bad, "--latex"] + wflags)
         out = capsys.readouterr().out
         assert rc == 1 and out.startswith("DIFFERENT") and " at " in out, (old, new, out)
+
+
+def test_canonical_results_above_the_print_limit_are_named_not_printed(monkeypatch, capsys):
+    """derive's text names a canonical result above report.PRINT_TERMS terms (the ohmic
+    PS currents: 150 MB of text each) instead of printing it, with its size and the way
+    to get it; --canonical prints it; the compact forms follow as usual."""
+    import cgsym.report as report
+    monkeypatch.setattr(report, "PRINT_TERMS", 10)
+    args = ["derive", "two-qubits-two-baths", "--regime", "partial-secular",
+            "--weak-internal", "--no-cache"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "J_h = (not printed: J_h has " in out and "`--canonical` prints it)" in out
+    assert "(not printed: rho has " in out
+    assert "Compact forms" in out and "Gamma_h" in out
+    assert main(args + ["--canonical"]) == 0
+    out = capsys.readouterr().out
+    assert "not printed" not in out and "J_h = -4*Omega**2" in out
