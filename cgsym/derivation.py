@@ -237,6 +237,31 @@ def time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, old)
 
 
+def _require_rational_constants(model) -> None:
+    """Refuse, in one line, a transcendental constant (pi, E, or exp(c + ...) with a
+    constant c) in H_S, a coupling or a rate function: the exact closed forms compute
+    over the rationals with the parameters and atoms as generators, and such a constant
+    is neither (it crashed the steady-state solve with a traceback).  The numeric routes
+    take it."""
+    where = [("H_S", model.hamiltonian)] + [
+        (f"reservoir '{r.name}': the coupling", r.coupling) for r in model.reservoirs] + [
+        (f"reservoir '{r.name}': the rate gamma(omega) = {r.rate}", r.rate)
+        for r in model.reservoirs]
+    for what, e in where:
+        e = sp.sympify(e)
+        consts = e.atoms(sp.NumberSymbol)
+        for x in e.atoms(sp.exp):
+            c, _ = sp.expand(x.args[0]).as_independent(*x.args[0].free_symbols, as_Add=True)
+            if c != 0:
+                consts.add(sp.exp(c))
+        if consts:
+            names = ", ".join(sorted(str(c) for c in consts))
+            raise CgsymError(f"{what} has the constant {names}: the closed forms are exact "
+                             f"over the rationals; fold it into a parameter (declare e.g. "
+                             f"g2 = 2*pi*g as a rate) or use the numeric routes "
+                             f"(cgsym evaluate ... --numeric)")
+
+
 def derive(model, regime: str = "partial-secular", weak_internal: bool = False) -> Derivation:
     r"""Run the whole pipeline for a model (a :class:`Model`, shipped name or path).
 
@@ -276,6 +301,7 @@ def derive(model, regime: str = "partial-secular", weak_internal: bool = False) 
     model = load_model(model)
     if weak_internal:
         model.require_slow()
+    _require_rational_constants(model)
     spec = eigenoperators(model)
     r = rates(spec, regime, weak_internal)
     me = master_equation(r)

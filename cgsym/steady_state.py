@@ -240,7 +240,8 @@ def _rank_mod_prime(B):
     import flint
     vals = []
     for e in B:
-        e = sp.Rational(e)
+        if not e.is_Rational:      # a constant such as pi or E (a golden-rule 2 pi g)
+            return None
         if e.q % _PRIME == 0:
             return None
         vals.append(int(e.p) * pow(int(e.q), -1, _PRIME) % _PRIME)

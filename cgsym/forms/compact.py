@@ -200,7 +200,10 @@ class _Space:
             self.unsubst[self.index[g.symbol]] = (rn * (2 * N + 1), rd)
         self.rate_value_parts = []      # (generator, m, P, Q): value = P t^m / Q
         for v in self.rate_values:
-            vn, vd = fraction_tree(self.ring, self.index, self.lattice.map(v.definition))
+            vdef = self.lattice.map(v.definition)
+            if self.rad_Q:
+                vdef = self._map_radicals(vdef)
+            vn, vd = fraction_tree(self.ring, self.atom_index, vdef)
             self.unsubst[self.index[v.symbol]] = (vn, vd)
             a, P = self._t_monomial(vn)
             b, Q = self._t_monomial(vd)
@@ -753,9 +756,11 @@ class _Space:
         e = sp.sympify(expr)
         if self.shown_as:
             e = e.xreplace(self.shown_as)
+        # exponentials first: an exponent with a radical (exp(-sqrt(2) w/wc)) is read on
+        # the lattice before the radical becomes its generator
+        e = self._map_exps(e)
         if self.rad_Q:
             e = self._map_radicals(e)
-        e = self._map_exps(e)
         num, den = fraction_tree(self.ring, self.atom_index, e)
         if self.unsubst:
             degs = {i: max(int(num.degrees()[i]), int(den.degrees()[i])) for i in self.unsubst}
