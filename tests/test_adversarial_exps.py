@@ -480,7 +480,8 @@ COPRIME_CUTOFFS = pair("coprime-cutoffs", K_WC, "k*omega*exp(-omega/(997*wc))",
     "exp(-omega/(991*wc)) at omega = nu +- J: derive takes 1.5 s, but compact(form='auto') "
     "does not finish in 150 s (stuck in the system form's search, compact._poly_form: "
     "the lattice generator exp(J/(988027*wc)) with powers ~1000); with 7 and 5 it takes "
-    "1 s. Expected: a compact form, or the canonical forms with a note, in seconds"))
+    "1 s, with 97 and 89 1.9 s. Expected: a compact form, or the canonical forms with "
+    "a note, in seconds"))
 def test_coprime_cutoff_denominators_compact_finishes(tmp_path):
     script = tmp_path / "run.py"
     script.write_text(
