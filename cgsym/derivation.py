@@ -249,7 +249,9 @@ def _require_rational_constants(model) -> None:
         for r in model.reservoirs]
     for what, e in where:
         e = sp.sympify(e)
-        consts = e.atoms(sp.NumberSymbol)
+        # pi inside an exponent's non-constant part is part of that atom (exp(-pi w/wc))
+        consts = e.replace(lambda x: isinstance(x, sp.exp),
+                           lambda x: sp.Dummy()).atoms(sp.NumberSymbol)
         for x in e.atoms(sp.exp):
             c, _ = sp.expand(x.args[0]).as_independent(*x.args[0].free_symbols, as_Add=True)
             if c != 0:

@@ -20,12 +20,20 @@ def _terms(e) -> dict:
     return {m: c for m, c in terms.items() if c}
 
 
+#: largest denominator q_m a generator takes: exp(-w/(997 wc)) next to exp(-w/(991 wc))
+#: would need t = exp(w/(988027 wc)) and powers near 10^6 (a compact pass that did not
+#: finish in 150 s), exp(c + 10^-8) powers of 10^8; such monomials stay off the lattice
+#: (their exponentials are independent atoms, as before the lattice).  278/221 works.
+MAX_Q = 1000
+
+
 @dataclass(frozen=True)
 class ExpLattice:
     """Generators t_m = exp(s_m m / q_m), one per monomial m of the exponentials'
     arguments (q_m: the lcm of the denominators of m's coefficients; s_m = +-1, the
     orientation).  Every exp(sum c_m m) is prod t_m^(s_m c_m q_m), an integer power:
-    the map keeps every value, so equal images prove equality."""
+    the map keeps every value, so equal images prove equality.  A monomial whose q_m
+    exceeds MAX_Q has no generator: an exponential using it is off the lattice."""
 
     monomials: tuple        # (m, q_m, s_m, t_m)
 
@@ -41,6 +49,7 @@ class ExpLattice:
                 q[m] = ilcm(q.get(m, 1), int(sp.Rational(c).q))
                 sign[m] = sign.get(m, 0) + (1 if c > 0 else -1)
         out = []
+        q = {m: qm for m, qm in q.items() if qm <= MAX_Q}
         for k, m in enumerate(sorted(q, key=sp.default_sort_key)):
             s = (1 if sign[m] > 0 else -1) if orient else 1
             out.append((m, q[m], s, sp.Dummy(f"t{k}", positive=True)))

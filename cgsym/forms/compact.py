@@ -107,7 +107,10 @@ class _Space:
         # canonical polynomial (each exp atom stays a generator the imports eliminate)
         exps = sorted((a for a in atoms if isinstance(a, sp.exp)), key=sp.default_sort_key)
         lat = ExpLattice.of(exps, orient=True) if len(exps) > 1 else None
-        self.lattice = lat if lat is not None and lat.relates(exps) else None
+        # (every exponential on the lattice, or none: an off-lattice one, MAX_Q, leaves
+        # them all independent atoms)
+        self.lattice = lat if lat is not None and lat.relates(exps) and all(
+            lat.powers(a) is not None for a in exps) else None
         self.exp_atoms = tuple(exps) if self.lattice else ()
         if self.lattice:
             self.exprs = [self.lattice.map(e) for e in self.exprs]
