@@ -466,9 +466,13 @@ def compare(model: Model, derived, user, quantity: str = "", forms=None) -> Chec
     # With the flint forms at hand (they failed to prove equality) a point that already
     # tells the two apart decides, whatever the size: SymPy's tidy/simplify of a small
     # wrong difference took the whole --timeout (a factor-2 slip in one Gamma: > 9 min)
+    # (a point counts when the two differ at 30 digits and again at 60: a precision
+    # artefact of a correct expression never decides)
+    def differ(pt, dps):
+        a, b = _numeric(derived, pt, dps), _numeric(user, pt, dps)
+        return abs(a - b) > 1e-9 * max(abs(a), abs(b), 1e-300)
     apart = (shown.has(sp.Determinant) or forms is not None) and any(
-        abs(a - b) > 1e-9 * max(abs(a), abs(b), 1e-300)
-        for a, b in ((_numeric(derived, pt), _numeric(user, pt)) for pt in _points(model, 6)))
+        differ(pt, 30) and differ(pt, 60) for pt in _points(model, 6))
     large = apart and (shown.has(sp.Determinant) or sp.count_ops(diff) > _TIDY_LIMIT)
     try:
         if apart:
